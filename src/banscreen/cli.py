@@ -1,0 +1,275 @@
+"""The command line: parses arguments, picks implementations, prints, chooses exit codes.
+Everything else lives in the library.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or input error (also when some rows could
+not be read, even if others had findings), 3 internal error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from banscreen import __version__
+from banscreen.lists import LOADERS, ListError
+from banscreen.lists.store import ListStore, default_root
+from banscreen.model import LoadIssue
+from banscreen.report import FORMATS
+from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, open_screener
+from banscreen.sources import ColumnMap, SourceError, read_parties
+
+EXIT_CLEAN, EXIT_HITS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Screen parties against US restricted-party and telecom lists, as of a date.")
+screen_app = typer.Typer(no_args_is_help=True, help="Screen inputs against the lists.")
+lists_app = typer.Typer(no_args_is_help=True, help="Import and inspect versioned list data.")
+app.add_typer(screen_app, name="screen")
+app.add_typer(lists_app, name="lists")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _date(value: Optional[str], option: str) -> dt.date:
+    if value is None or value == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _store(home: Optional[Path]) -> ListStore:
+    return ListStore(home or default_root())
+
+
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="BANSCREEN_HOME",
+                                                 help="Folder of the list store [default: ~/.local/share/banscreen].")]
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False) -> None:
+    if version:
+        out.print(f"banscreen {__version__}")
+        raise typer.Exit(0)
+
+
+@screen_app.command("parties")
+def screen_parties(
+    file: Annotated[Path, typer.Argument(help="CSV/TSV, XLSX or JSON Lines file of parties.")],
+    name_col: Annotated[Optional[str], typer.Option(help="Column holding the party name.")] = None,
+    country_col: Annotated[Optional[str], typer.Option(help="Column holding the country.")] = None,
+    address_col: Annotated[Optional[str], typer.Option(help="Column holding the address.")] = None,
+    id_col: Annotated[Optional[str], typer.Option(help="Column holding your own id for the party.")] = None,
+    as_of: Annotated[Optional[str], typer.Option(help="Screen as of this date, YYYY-MM-DD [default: today].")] = None,
+    min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest name score reported.")]
+    = DEFAULT_MIN_SCORE,
+    lists: Annotated[Optional[str], typer.Option(help="Comma-separated list codes, e.g. SDN,EL,DPL [default: all].")]
+    = None,
+    list_version: Annotated[Optional[list[str]], typer.Option(
+        help="Pin a dataset's version: DATASET=VERSION (repeatable).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines) or csv.")] = "table",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    input_format: Annotated[Optional[str], typer.Option(help="csv, xlsx or jsonl [default: by extension].")] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
+    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable row.")] = False,
+    no_destinations: Annotated[bool, typer.Option("--no-destinations",
+                                                  help="Skip embargoed-destination checks.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Screen a file of parties (names, countries, addresses) against the lists in force on a date."""
+    if format not in FORMATS:
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    day = _date(as_of, "--as-of")
+    pinned = {}
+    for spec in list_version or []:
+        dataset, sep, version = spec.partition("=")
+        if not sep or not dataset or not version:
+            raise UsageError(f"--list-version: expected DATASET=VERSION, got {spec!r}")
+        pinned[dataset] = version
+    codes = frozenset(c.strip().upper() for c in lists.split(",") if c.strip()) if lists else None
+    options = ScreenOptions(as_of=day, min_score=min_score, lists=codes, destinations=not no_destinations)
+    store = _store(home)
+    screener, selection = open_screener(store, options, pinned)
+    if codes:
+        known = {e.list for e in screener.index.entries}
+        unknown = sorted(codes - known)
+        if unknown:
+            raise UsageError(f"--lists: unknown list code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    if not quiet:
+        err.print(f"screening as of {day} against " + ", ".join(v.label for v in selection.versions))
+        for w in selection.warnings:
+            err.print(f"[yellow]note[/yellow]: {w}")
+
+    subjects = read_parties(file, ColumnMap(name_col, country_col, address_col, id_col),
+                            format=input_format, encoding=encoding, sheet=sheet)
+
+    def guarded():
+        for item in screener.screen_all(subjects):
+            if isinstance(item, LoadIssue):
+                if strict:
+                    raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line)
+                if not quiet:
+                    err.print(f"[red]error[/red]: {item}")
+            yield item
+
+    formatter = FORMATS[format]()
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            summary = formatter.write(guarded(), fh)
+    else:
+        summary = formatter.write(guarded(), sys.stdout)
+    if not quiet and format != "table":
+        err.print(f"{summary.rows} rows screened, {summary.hits} with findings, {summary.errors} unreadable")
+    raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
+
+
+@lists_app.command("import")
+def lists_import(
+    path: Annotated[Path, typer.Argument(help="List file or folder (OFAC CSV folder, CSL CSV, dpl.txt, YAML).")],
+    format: Annotated[Optional[str], typer.Option("--format", help=f"One of: {', '.join(LOADERS)} "
+                                                                   "[default: detected].")] = None,
+    dataset: Annotated[Optional[str], typer.Option(help="Version family [default: by format].")] = None,
+    published: Annotated[Optional[str], typer.Option(help="The data's publish date, YYYY-MM-DD "
+                                                          "[default: from the file, else estimated].")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Import a list file as a new version (atomic; identical content is not imported twice)."""
+    store = _store(home)
+    store.ensure_bundled()
+    outcome = store.import_file(path, format=format, dataset=dataset,
+                                published=_date(published, "--published") if published else None)
+    v = outcome.version
+    if not outcome.created:
+        out.print(f"unchanged: {path} is already imported as {v.label}")
+        return
+    out.print(f"imported {v.label}: {v.entries} entries from {v.rows} rows, published {v.published} "
+              f"({v.published_basis})")
+    for issue in outcome.result.issues if outcome.result else []:
+        err.print(f"[yellow]skipped or amended[/yellow]: {issue}")
+
+
+@lists_app.command("history")
+def lists_history(
+    dataset: Annotated[Optional[str], typer.Argument(help="Only this dataset.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Every imported version, oldest first."""
+    store = _store(home)
+    store.ensure_bundled()
+    table = Table(title="List versions")
+    for col in ("dataset", "version", "published", "basis", "imported at", "entries", "rows", "issues", "source"):
+        table.add_column(col)
+    for v in store.versions(dataset):
+        table.add_row(v.dataset, v.version, str(v.published), v.published_basis, v.imported_at, str(v.entries),
+                      str(v.rows), str(v.issues), v.source)
+    out.print(table)
+
+
+@lists_app.command("show")
+def lists_show(
+    dataset: Annotated[Optional[str], typer.Argument(help="Dataset to show [default: a summary of all].")] = None,
+    version: Annotated[Optional[str], typer.Option(help="Version id or prefix [default: newest].")] = None,
+    entry: Annotated[Optional[str], typer.Option(help="Show one entry by its id.")] = None,
+    grep: Annotated[Optional[str], typer.Option(help="Only entries whose names contain this text.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries.")] = 20,
+    home: HomeOpt = None,
+) -> None:
+    """Datasets and their current versions, or the entries of one version."""
+    store = _store(home)
+    store.ensure_bundled()
+    if dataset is None:
+        table = Table(title=f"Datasets in {store.root}")
+        for col in ("dataset", "newest version", "published", "entries", "lists"):
+            table.add_column(col)
+        for name in store.datasets():
+            v = store.version(name)
+            codes = sorted({e.list for e in store.entries(v)})
+            table.add_row(name, v.version, str(v.published), str(v.entries), ", ".join(codes))
+        out.print(table)
+        return
+    v = store.version(dataset, version)
+    entries = store.entries(v)
+    if entry:
+        found = [e for e in entries if e.entry_id == entry]
+        if not found:
+            raise UsageError(f"{v.label}: no entry with id {entry!r}")
+        for e in found:
+            for field_name, value in e.__class__.__dataclass_fields__.items():
+                out.print(f"[bold]{field_name}[/bold]: {getattr(e, field_name)}")
+        return
+    if grep:
+        needle = grep.casefold()
+        entries = [e for e in entries if any(needle in n.casefold() for n in e.names)]
+    table = Table(title=f"{v.label}: {len(entries)} entries" + (f" matching {grep!r}" if grep else ""))
+    for col in ("list", "id", "name", "start", "end", "countries"):
+        table.add_column(col)
+    for e in entries[:limit]:
+        table.add_row(e.list, e.entry_id, e.name, str(e.start_date or ""), str(e.end_date or ""),
+                      ",".join(e.countries))
+    out.print(table)
+
+
+@lists_app.command("diff")
+def lists_diff(
+    dataset: Annotated[str, typer.Argument(help="Dataset to compare.")],
+    old: Annotated[Optional[str], typer.Argument(help="Older version [default: the one before the newest].")] = None,
+    new: Annotated[Optional[str], typer.Argument(help="Newer version [default: the newest].")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many names per section.")] = 50,
+    home: HomeOpt = None,
+) -> None:
+    """Entries added, removed and changed between two versions of a dataset."""
+    store = _store(home)
+    store.ensure_bundled()
+    versions = store.versions(dataset)
+    if len(versions) < 2 and (old is None or new is None):
+        raise UsageError(f"{dataset}: needs two versions to compare; it has {len(versions)}")
+    a = store.version(dataset, old) if old else versions[-2]
+    b = store.version(dataset, new) if new else versions[-1]
+    d = store.diff(a, b)
+    out.print(f"{a.label} -> {b.label}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
+    for title, items in (("added", d.added), ("removed", d.removed)):
+        for e in items[:limit]:
+            out.print(f"  {'+' if title == 'added' else '-'} [{e.list}] {e.name} ({e.entry_id})")
+        if len(items) > limit:
+            out.print(f"  ... {len(items) - limit} more {title}")
+    for before, after in d.changed[:limit]:
+        fields = [f for f in before.__class__.__dataclass_fields__ if f != "dataset"
+                  and getattr(before, f) != getattr(after, f)]
+        out.print(f"  ~ [{after.list}] {after.name} ({after.entry_id}): {', '.join(fields)}")
+    if len(d.changed) > limit:
+        out.print(f"  ... {len(d.changed) - limit} more changed")
+
+
+def main() -> None:
+    """Entry point: Typer handles usage errors and exit codes (as SystemExit); every
+    other expected failure becomes a message and exit code 2, never a traceback."""
+    try:
+        app()
+    except (ListError, SourceError, UsageError) as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_CLEAN)
+    except Exception as exc:  # say what happened and where to report it
+        err.print(f"[red]internal error[/red]: {type(exc).__name__}: {exc}. Please report this with the command used.")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

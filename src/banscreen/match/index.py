@@ -1,0 +1,220 @@
+"""A candidate index over list names, so that a query scores a few dozen names, not all.
+
+Every name of every entry is normalized once. Candidates for a query come from an
+inverted index on tokens, widened for typos by symmetric one-deletion keys (the
+SymSpell idea: two tokens one edit apart share a key), and for joined/split words by
+keys made of two adjacent tokens run together. Candidates are ranked by the weight of
+the tokens they share, and only the best few are scored in full by `names.compare`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from banscreen.match import names as nm
+from banscreen.model import Explanation, Feature, ListEntry
+
+# A token in more than this share of names (after legal forms are set apart) is too
+# common to find candidates by; it still counts in scoring.
+COMMON_TOKEN_SHARE = 0.01
+CANDIDATES_SCORED = 40
+COUNTRY_MISMATCH_PENALTY = 0.05
+# A one-word alias of a person ("OTTO", "LUCAS") is what OFAC calls a weak alias.
+WEAK_ALIAS_PENALTY = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    entry: int  # position in NameIndex.entries
+    name: str
+    norm: nm.NormalizedName
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: ListEntry
+    matched_name: str
+    score: float
+    explanation: Explanation
+
+
+def _deletes(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+class NameIndex:
+    def __init__(self, entries: Sequence[ListEntry]):
+        self.entries = list(entries)
+        self.names: list[IndexedName] = []
+        seen: set[tuple[int, tuple[str, ...]]] = set()
+        for e_idx, entry in enumerate(self.entries):
+            for raw in entry.names:
+                if not raw or not raw.strip():
+                    continue
+                for norm in nm.variants(raw):
+                    if not norm.tokens or (e_idx, norm.tokens) in seen:
+                        continue
+                    seen.add((e_idx, norm.tokens))
+                    self.names.append(IndexedName(e_idx, raw, norm))
+
+        postings: dict[str, list[int]] = defaultdict(list)
+        joined: dict[str, set[int]] = defaultdict(set)
+        for n_idx, item in enumerate(self.names):
+            toks = item.norm.tokens
+            for tok in set(toks):
+                postings[tok].append(n_idx)
+            for seq in (toks, item.norm.folded):
+                for a, b in zip(seq, seq[1:]):
+                    joined[a + b].add(n_idx)
+        self.postings = dict(postings)
+        self.joined_postings = {k: sorted(v) for k, v in joined.items()}
+        synonyms = nm.tables().synonyms
+        by_canonical: dict[str, list[str]] = defaultdict(list)
+        for tok in self.postings:
+            canon = synonyms.get(tok)
+            if canon is not None or tok in set(synonyms.values()):
+                by_canonical[canon or tok].append(tok)
+        self.by_canonical = dict(by_canonical)
+
+        n = max(len(self.names), 1)
+        self._max_weight = math.log(1 + n)
+        self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
+        self._common = max(50, int(n * COMMON_TOKEN_SHARE))
+        self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
+
+        deletes: dict[str, set[str]] = defaultdict(set)
+        for tok in self.postings:
+            if len(tok) > nm.SHORT_TOKEN:
+                deletes[tok].add(tok)
+                for d in _deletes(tok):
+                    deletes[d].add(tok)
+        self.deletes = {k: tuple(v) for k, v in deletes.items()}
+        self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_neighbors"]  # a per-process cache, rebuilt on load
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def weight(self, token: str) -> float:
+        return self.weights.get(token, self._max_weight)
+
+    def _neighbors_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
+        """List tokens similar to `token`, with their similarity."""
+        found: dict[str, float] = {}
+        if token in self.postings:
+            found[token] = 1.0
+        for variant in self.by_canonical.get(nm.tables().synonyms.get(token, token), ()):
+            found[variant] = 1.0
+        if len(token) > nm.SHORT_TOKEN:
+            keys = _deletes(token) | {token}
+            for key in keys:
+                for cand in self.deletes.get(key, ()):
+                    if cand not in found:
+                        s = nm.token_similarity(token, cand)
+                        if s > 0.0:
+                            found[cand] = s
+        return tuple(found.items())
+
+    def candidates(self, query: nm.NormalizedName) -> dict[int, float]:
+        """Name positions that share (similar) tokens with the query, each with the
+        weight it shares over the weight of both names: an upper bound of the token
+        score, used only to choose which names to score in full."""
+        acc: dict[int, float] = defaultdict(float)
+        lookups: list[tuple[str, float, Iterable[int]]] = []
+        for tok in query.tokens:  # repeated tokens count again ("ABDULLAH, Abdullah")
+            if len(tok) < 2:  # an initial or a letter: exact postings only
+                ids = self.postings.get(tok)
+                if ids:
+                    lookups.append((tok, 1.0, ids))
+                continue
+            for cand, s in self._neighbors(tok):
+                lookups.append((cand, s, self.postings[cand]))
+            ids = self.joined_postings.get(tok)  # query "alqaida" ~ list "al qaida"
+            if ids:
+                lookups.append((tok, 1.0, ids))
+        for seq in (query.tokens, query.folded):  # query "al qaida" ~ list "alqaida"
+            for a, b in zip(seq, seq[1:]):
+                ids = self.postings.get(a + b)
+                if ids:
+                    lookups.append((a + b, 1.0, ids))
+        rare = [lk for lk in lookups if len(lk[2]) <= self._common]
+        for tok, s, ids in rare or lookups:
+            w = s * self.weight(tok)
+            for n_idx in ids:
+                acc[n_idx] += w
+        q_weight = sum(self.weight(t) for t in query.tokens)
+        nw = self.name_weight
+        return {n_idx: 2 * shared / (q_weight + nw[n_idx]) for n_idx, shared in acc.items()}
+
+    def search(
+        self,
+        name: str,
+        *,
+        as_of: dt.date | None = None,
+        countries: Iterable[str] = (),
+        min_score: float = 0.0,
+        lists: frozenset[str] | None = None,
+        limit: int = 10,
+    ) -> list[Hit]:
+        """Best matches for `name`, one per list entry, best first."""
+        query_countries = {c for c in countries if c}
+        best: dict[int, Hit] = {}
+        for query in nm.variants(name):
+            if not query.tokens:
+                continue
+            acc = self.candidates(query)
+            ranked = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)
+            scored = 0
+            for n_idx, _ in ranked:
+                item = self.names[n_idx]
+                entry = self.entries[item.entry]
+                if lists is not None and entry.list not in lists:
+                    continue
+                if as_of is not None and not entry.in_force(as_of):
+                    continue
+                scored += 1
+                if scored > CANDIDATES_SCORED:
+                    break
+                hit = self._score(query, item, entry, query_countries)
+                if hit.score >= min_score and (item.entry not in best or hit.score > best[item.entry].score):
+                    best[item.entry] = hit
+        return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id))[:limit]
+
+    def _score(
+        self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
+    ) -> Hit:
+        score, features = nm.compare(query, item.norm, self.weight)
+        if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
+            features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,
+                                           f"one-word alias '{item.name}' of {entry.name}"))
+            score = max(0.0, score - WEAK_ALIAS_PENALTY)
+        country, detail = "unknown", ""
+        if query_countries and entry.countries:
+            if query_countries & set(entry.countries):
+                country, detail = "agree", f"{'/'.join(sorted(query_countries & set(entry.countries)))} on both"
+            else:
+                country = "disagree"
+                detail = f"query {'/'.join(sorted(query_countries))}, list {'/'.join(entry.countries)}"
+                features = (*features, Feature("country", -COUNTRY_MISMATCH_PENALTY, detail))
+                score = max(0.0, score - COUNTRY_MISMATCH_PENALTY)
+        explanation = Explanation(
+            query_name=query.original,
+            query_normalized=query.describe(),
+            candidate_normalized=item.norm.describe(),
+            features=features,
+            country=country,
+            country_detail=detail,
+        )
+        return Hit(entry, item.name, round(score, 4), explanation)

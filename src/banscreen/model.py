@@ -1,0 +1,145 @@
+"""The shared language of banscreen: plain, frozen dataclasses with no behaviour beyond
+small derived properties. Every layer (list loaders, input readers, matchers, reports)
+speaks in these types, so a new format is a new module, not a new model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+PERSON = "person"
+ORGANIZATION = "organization"
+VESSEL = "vessel"
+AIRCRAFT = "aircraft"
+UNKNOWN = "unknown"
+KINDS = (PERSON, ORGANIZATION, VESSEL, AIRCRAFT, UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """One restricted party as one list publishes it.
+
+    `start_date` is the day the listing took effect; `end_date` the day it stopped
+    (removal, termination or expiry took effect), so an entry is in force on days
+    `start_date <= d < end_date`. Either may be unknown (None): an unknown start counts
+    as "always was", an unknown end as "still is"."""
+
+    dataset: str  # the import family it came from: "ofac-sdn", "csl", "bis-dpl", "telecom"
+    list: str  # the legal list: "SDN", "EL", "DPL", "UVL", "MEU", "FCC-CL", "NDAA-889", ...
+    entry_id: str  # stable within `list`; the list's own id where it has one (OFAC ent_num)
+    kind: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes
+    programs: tuple[str, ...] = ()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    remarks: str = ""
+    source_url: str = ""
+    citation: str = ""  # Federal Register notice, FCC document, ...
+    parent: str = ""  # for an affiliate listed under a parent: the parent's name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def key(self) -> str:
+        """Identity across datasets: the same SDN entry in OFAC's file and in the CSL."""
+        return f"{self.list}:{self.entry_id}"
+
+    def in_force(self, on: dt.date) -> bool:
+        if self.start_date is not None and on < self.start_date:
+            return False
+        if self.end_date is not None and on >= self.end_date:
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class LoadIssue:
+    """A row a loader or reader could not use, and why. `line` is 1-based in the file."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One party to screen: a row of the user's file."""
+
+    row: int  # 1-based data row number (header excluded)
+    line: int  # 1-based physical line (or sheet row) in the source file
+    name: str
+    country: str = ""
+    address: str = ""
+    id: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One named, explained component of a score (nomenklatura style)."""
+
+    name: str
+    score: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    query_name: str
+    query_normalized: str
+    candidate_normalized: str
+    features: tuple[Feature, ...]
+    country: str  # "agree", "disagree" or "unknown"
+    country_detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query_name": self.query_name,
+            "query_normalized": self.query_normalized,
+            "candidate_normalized": self.candidate_normalized,
+            "features": [{"name": f.name, "score": round(f.score, 4), "detail": f.detail} for f in self.features],
+            "country": self.country,
+            "country_detail": self.country_detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entry: ListEntry
+    list_version: str
+    matched_name: str  # which of the entry's names matched
+    score: float  # 0..1
+    explanation: Explanation
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationHit:
+    """A subject located in a comprehensively embargoed country or region."""
+
+    program: str
+    place: str  # country or region name
+    code: str  # ISO code or region id
+    start_date: dt.date | None
+    end_date: dt.date | None
+    evidence: str  # which field said so, and what it said
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyResult:
+    subject: Subject
+    matches: tuple[Match, ...] = ()
+    destinations: tuple[DestinationHit, ...] = ()
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.matches or self.destinations)

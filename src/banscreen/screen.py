@@ -1,0 +1,106 @@
+"""The one orchestrator: subjects in, matched and explained results out.
+
+`Screener` holds a name index over the list versions in force and screens subjects
+lazily; it does no I/O of its own and knows nothing of the CLI. `open_screener` is the
+convenience that picks versions from a `ListStore` as of a date and builds the index
+(cached on disk per set of versions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable, Iterator
+
+from banscreen import __version__
+from banscreen.lists.store import ListStore, ListVersion, Selection
+from banscreen.match import names as nm
+from banscreen.match.countries import to_iso2
+from banscreen.match.destinations import screen_destination
+from banscreen.match.index import NameIndex
+from banscreen.model import ListEntry, LoadIssue, Match, PartyResult, Subject
+
+# Chosen from the development set (benchmarks/names.py): see README "Choosing --min-score".
+DEFAULT_MIN_SCORE = 0.75
+
+
+@dataclass(frozen=True)
+class ScreenOptions:
+    as_of: dt.date = field(default_factory=dt.date.today)
+    min_score: float = DEFAULT_MIN_SCORE
+    lists: frozenset[str] | None = None  # list codes to screen against; None = all
+    limit: int = 10  # matches kept per subject
+    destinations: bool = True
+
+
+class Screener:
+    def __init__(self, index: NameIndex, versions: Iterable[ListVersion], options: ScreenOptions = ScreenOptions()):
+        self.index = index
+        self.versions = tuple(versions)
+        self.options = options
+        self._labels = {v.dataset: v.label for v in self.versions}
+
+    def screen(self, subject: Subject) -> PartyResult:
+        o = self.options
+        iso = to_iso2(subject.country) if subject.country else None
+        hits = self.index.search(subject.name, as_of=o.as_of, countries=[iso] if iso else [],
+                                 min_score=o.min_score, lists=o.lists, limit=o.limit * 3)
+        matches = []
+        seen: dict[tuple[str, str], int] = {}
+        for hit in hits:
+            # The same listing reaches us from several files (an SDN entry in OFAC's own
+            # file and in the CSL; a curated entry beside the official one): keep the best.
+            key = (hit.entry.list, nm.normalize(hit.entry.name).text)
+            if hit.entry.key in seen or key in seen:
+                continue
+            seen[hit.entry.key] = seen[key] = len(matches)
+            matches.append(Match(hit.entry, self._labels.get(hit.entry.dataset, hit.entry.dataset),
+                                 hit.matched_name, hit.score, hit.explanation))
+        destinations = screen_destination(subject.country, subject.address, o.as_of) if o.destinations else []
+        return PartyResult(subject, tuple(matches[: o.limit]), tuple(destinations))
+
+    def screen_all(self, items: Iterable[Subject | LoadIssue]) -> Iterator[PartyResult | LoadIssue]:
+        for item in items:
+            yield item if isinstance(item, LoadIssue) else self.screen(item)
+
+
+def _index_key(versions: Iterable[ListVersion]) -> str:
+    tables = resources.files("banscreen.data").joinpath("names.yaml").read_bytes()
+    h = hashlib.sha256(__version__.encode() + tables)
+    for v in sorted(versions, key=lambda v: v.label):
+        h.update(v.label.encode())
+    return h.hexdigest()[:20]
+
+
+def build_index(store: ListStore, versions: Iterable[ListVersion], cache: bool = True) -> NameIndex:
+    """The name index over these versions: built once, then loaded from the store's cache
+    (the cache key covers the versions, the normalization tables and banscreen's version)."""
+    versions = tuple(versions)
+    path = store.root / "cache" / f"index-{_index_key(versions)}.pickle"
+    if cache and path.exists():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a stale or damaged cache is rebuilt, never trusted
+            path.unlink(missing_ok=True)
+    entries: list[ListEntry] = []
+    for v in versions:
+        entries.extend(store.entries(v))
+    index = NameIndex(entries)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{id(index)}")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    return index
+
+
+def open_screener(store: ListStore, options: ScreenOptions = ScreenOptions(),
+                  pinned: dict[str, str] | None = None) -> tuple[Screener, Selection]:
+    store.ensure_bundled()
+    selection = store.select(options.as_of, pinned)
+    index = build_index(store, selection.versions)
+    return Screener(index, selection.versions, options), selection
