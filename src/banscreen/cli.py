@@ -32,8 +32,13 @@ lists_app = typer.Typer(no_args_is_help=True, help="Import and inspect versioned
 app.add_typer(screen_app, name="screen")
 app.add_typer(lists_app, name="lists")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def show_table(table: Table) -> None:
+    """Print a table; wide when piped, so columns are not folded at 80 characters."""
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
 class UsageError(Exception):
@@ -175,7 +180,7 @@ def lists_history(
     for v in store.versions(dataset):
         table.add_row(v.dataset, v.version, str(v.published), v.published_basis, v.imported_at, str(v.entries),
                       str(v.rows), str(v.issues), v.source)
-    out.print(table)
+    show_table(table)
 
 
 @lists_app.command("show")
@@ -198,7 +203,7 @@ def lists_show(
             v = store.version(name)
             codes = sorted({e.list for e in store.entries(v)})
             table.add_row(name, v.version, str(v.published), str(v.entries), ", ".join(codes))
-        out.print(table)
+        show_table(table)
         return
     v = store.version(dataset, version)
     entries = store.entries(v)
@@ -219,7 +224,7 @@ def lists_show(
     for e in entries[:limit]:
         table.add_row(e.list, e.entry_id, e.name, str(e.start_date or ""), str(e.end_date or ""),
                       ",".join(e.countries))
-    out.print(table)
+    show_table(table)
 
 
 @lists_app.command("diff")

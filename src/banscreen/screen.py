@@ -74,15 +74,23 @@ def _index_key(versions: Iterable[ListVersion]) -> str:
     return h.hexdigest()[:20]
 
 
+_LOADED: dict[str, NameIndex] = {}  # in this process, by cache key
+
+
 def build_index(store: ListStore, versions: Iterable[ListVersion], cache: bool = True) -> NameIndex:
     """The name index over these versions: built once, then loaded from the store's cache
-    (the cache key covers the versions, the normalization tables and banscreen's version)."""
+    (the cache key covers the versions, the normalization tables and banscreen's version)
+    and kept in memory for the life of the process."""
     versions = tuple(versions)
-    path = store.root / "cache" / f"index-{_index_key(versions)}.pickle"
+    key = _index_key(versions)
+    if cache and key in _LOADED:
+        return _LOADED[key]
+    path = store.root / "cache" / f"index-{key}.pickle"
     if cache and path.exists():
         try:
             with path.open("rb") as fh:
-                return pickle.load(fh)
+                _LOADED[key] = pickle.load(fh)
+                return _LOADED[key]
         except Exception:  # a stale or damaged cache is rebuilt, never trusted
             path.unlink(missing_ok=True)
     entries: list[ListEntry] = []
@@ -95,6 +103,8 @@ def build_index(store: ListStore, versions: Iterable[ListVersion], cache: bool =
         with tmp.open("wb") as fh:
             pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
+        _LOADED.clear()  # keep one index in memory, not one per as-of date ever used
+        _LOADED[key] = index
     return index
 
 

@@ -19,7 +19,9 @@ from banscreen.model import AIRCRAFT, ORGANIZATION, PERSON, VESSEL, ListEntry, L
 
 SDN_COLUMNS = 12
 SOURCE_URL = "https://sanctionslist.ofac.treas.gov/Home/SdnList"
-_AKA = re.compile(r"\b[afn]\.k\.a\.,?\s*'([^']+)'", re.IGNORECASE)
+# The alias runs to the quote that ends it: the one before ";", "." or "," or the end, so
+# an alias holding an apostrophe ("a.k.a. 'ABU-'UMAR'.") stays whole.
+_AKA = re.compile(r"\b[afn]\.k\.a\.,?\s*'(.+?)'(?=\s*[;.,]|\s*$)", re.IGNORECASE)
 _KINDS = {"individual": PERSON, "vessel": VESSEL, "aircraft": AIRCRAFT, "": ORGANIZATION}
 
 

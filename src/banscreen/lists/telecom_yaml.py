@@ -15,6 +15,17 @@ from banscreen.model import KINDS, ListEntry, LoadIssue
 REQUIRED = ("id", "list", "name", "citation")
 
 
+class _TextDates(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad one is reported on its entry
+    instead of failing the whole file inside the YAML library."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _date(value: object, field: str) -> dt.date | None:
     if value is None or value == "":
         return None
@@ -52,7 +63,7 @@ class TelecomYamlLoader(ListLoader):
         issues: list[LoadIssue] = []
         text = read_text(path, issues)
         try:
-            doc = yaml.safe_load(text)
+            doc = yaml.load(text, Loader=_TextDates)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}" if mark else ""

@@ -1,0 +1,3 @@
+from banscreen.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""Shared fixtures: the real list files in ../shared, and a store holding the bundled
+snapshot (imported once per test session, into a temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from banscreen.lists.store import ListStore
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BANSCREEN_SHARED", REPO.parent / "shared"))
+LISTS = SHARED / "data" / "lists"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def lists_dir() -> Path:
+    if not LISTS.exists():
+        pytest.skip(f"real list files not found at {LISTS} (set BANSCREEN_SHARED to the shared/ folder)")
+    return LISTS
+
+
+@pytest.fixture(scope="session")
+def bundled_home(tmp_path_factory) -> Path:
+    """A store root with the bundled snapshot imported: shared read-only by the tests
+    that only screen, so the import and index build happen once."""
+    root = tmp_path_factory.mktemp("bundled-home")
+    ListStore(root).ensure_bundled()
+    return root
+
+
+@pytest.fixture()
+def bundled_store(bundled_home) -> ListStore:
+    return ListStore(bundled_home)
+
+
+@pytest.fixture()
+def empty_store(tmp_path) -> ListStore:
+    return ListStore(tmp_path / "home")
