@@ -22,6 +22,10 @@ from banscreen.model import Explanation, Feature, ListEntry
 # common to find candidates by; it still counts in scoring.
 COMMON_TOKEN_SHARE = 0.01
 CANDIDATES_SCORED = 40
+# Names whose upper bound is this far below the threshold are not scored. The bound is
+# exact for token scores; the margin covers the joined-words comparison, which can see
+# a typo inside words run together that no token key reaches.
+PRUNE_MARGIN = 0.05
 COUNTRY_MISMATCH_PENALTY = 0.05
 # A one-word alias of a person ("OTTO", "LUCAS") is what OFAC calls a weak alias.
 WEAK_ALIAS_PENALTY = 0.2
@@ -42,8 +46,28 @@ class Hit:
     explanation: Explanation
 
 
+# Shorter runs of joined words ("m"+"d"+"s") say nothing about identity.
+MIN_JOINED_KEY = 5
+
+
+def _runs(tokens: Sequence[str]) -> set[str]:
+    """Two and three adjacent words run together, and the whole name run together:
+    the forms a name takes when its words are joined ("Ala'-al-Din" / "Ala'alDin")."""
+    keys = {a + b for a, b in zip(tokens, tokens[1:])}
+    keys |= {a + b + c for a, b, c in zip(tokens, tokens[1:], tokens[2:])}
+    if len(tokens) > 1:
+        keys.add("".join(tokens))
+    return {k for k in keys if len(k) >= MIN_JOINED_KEY}
+
+
 def _deletes(token: str) -> set[str]:
-    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+    """Deletion keys reaching every token within the edits `names.token_similarity`
+    allows: one deletion, and for tokens long enough to carry two edits, two."""
+    ones = {token[:i] + token[i + 1 :] for i in range(len(token))}
+    if nm.allowed_edits(len(token)) < 2:
+        return ones
+    twos = {d[:i] + d[i + 1 :] for d in ones for i in range(len(d))}
+    return ones | twos
 
 
 class NameIndex:
@@ -68,8 +92,8 @@ class NameIndex:
             for tok in set(toks):
                 postings[tok].append(n_idx)
             for seq in (toks, item.norm.folded):
-                for a, b in zip(seq, seq[1:]):
-                    joined[a + b].add(n_idx)
+                for key in _runs(seq):
+                    joined[key].add(n_idx)
         self.postings = dict(postings)
         self.joined_postings = {k: sorted(v) for k, v in joined.items()}
         synonyms = nm.tables().synonyms
@@ -85,6 +109,7 @@ class NameIndex:
         self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
         self._common = max(50, int(n * COMMON_TOKEN_SHARE))
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
+        self._min_weight = min(self.weights.values(), default=1.0)
 
         deletes: dict[str, set[str]] = defaultdict(set)
         for tok in self.postings:
@@ -127,36 +152,57 @@ class NameIndex:
                             found[cand] = s
         return tuple(found.items())
 
-    def candidates(self, query: nm.NormalizedName) -> dict[int, float]:
-        """Name positions that share (similar) tokens with the query, each with the
-        weight it shares over the weight of both names: an upper bound of the token
-        score, used only to choose which names to score in full."""
+    def candidates(self, query: nm.NormalizedName) -> dict[int, tuple[float, float]]:
+        """Names that may match the query, each with (estimate, bound).
+
+        `bound` is an upper bound of the name's token score: the weight the two names
+        can share over the weight of both, including what an initial or an unwalked
+        common word could still add; where only the joined-words feature can judge a
+        name it is that feature's maximum. `estimate` leaves out the could-still-add
+        part, so it ranks names by what they visibly share. Names are scored in the
+        order of `estimate` and scoring stops once `bound` falls below the threshold."""
         acc: dict[int, float] = defaultdict(float)
-        lookups: list[tuple[str, float, Iterable[int]]] = []
+        lookups: list[tuple[float, Sequence[int]]] = []
+        joined: set[int] = set()
+        q_weight = 0.0
+        slack = 0.0  # what the query may share with any name beyond `acc`
         for tok in query.tokens:  # repeated tokens count again ("ABDULLAH, Abdullah")
-            if len(tok) < 2:  # an initial or a letter: exact postings only
+            own = self.weight(tok)
+            if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
                 ids = self.postings.get(tok)
                 if ids:
-                    lookups.append((tok, 1.0, ids))
+                    lookups.append((self.weight(tok), ids))
+                slack += nm.INITIAL_SIMILARITY * self._max_weight
+                q_weight += min(own, self._min_weight)
                 continue
-            for cand, s in self._neighbors(tok):
-                lookups.append((cand, s, self.postings[cand]))
-            ids = self.joined_postings.get(tok)  # query "alqaida" ~ list "al qaida"
-            if ids:
-                lookups.append((tok, 1.0, ids))
+            neighbors = self._neighbors(tok)
+            # a matched token weighs what its list token weighs (names.token_feature):
+            # its lightest possible weight keeps the bound an upper bound
+            q_weight += min([own, *(self.weight(c) for c, _ in neighbors)])
+            for cand, s in neighbors:
+                lookups.append((s * self.weight(cand), self.postings[cand]))
+            if len(tok) >= MIN_JOINED_KEY:  # query "alqaida" ~ list "al qaida"
+                joined.update(self.joined_postings.get(tok, ()))
         for seq in (query.tokens, query.folded):  # query "al qaida" ~ list "alqaida"
-            for a, b in zip(seq, seq[1:]):
-                ids = self.postings.get(a + b)
-                if ids:
-                    lookups.append((a + b, 1.0, ids))
-        rare = [lk for lk in lookups if len(lk[2]) <= self._common]
-        for tok, s, ids in rare or lookups:
-            w = s * self.weight(tok)
+            for key in _runs(seq):
+                joined.update(self.postings.get(key, ()))
+        rare = [lk for lk in lookups if len(lk[1]) <= self._common]
+        if rare and len(rare) < len(lookups):
+            # common words are not walked: any name may share them
+            slack += sum(w for w, ids in lookups if len(ids) > self._common)
+            lookups = rare
+        for w, ids in lookups:
             for n_idx in ids:
                 acc[n_idx] += w
-        q_weight = sum(self.weight(t) for t in query.tokens)
         nw = self.name_weight
-        return {n_idx: 2 * shared / (q_weight + nw[n_idx]) for n_idx, shared in acc.items()}
+        out = {}
+        for n_idx, shared in acc.items():
+            denominator = q_weight + nw[n_idx]
+            out[n_idx] = (min(1.0, 2 * shared / denominator), min(1.0, 2 * (shared + slack) / denominator))
+        for n_idx in joined:  # the joined-words feature can reach its own maximum
+            estimate, bound = out.get(n_idx, (0.0, 0.0))
+            out[n_idx] = (max(estimate, nm.JOINED_MAX), max(bound, nm.JOINED_MAX))
+        return out
 
     def search(
         self,
@@ -174,10 +220,12 @@ class NameIndex:
         for query in nm.variants(name):
             if not query.tokens:
                 continue
-            acc = self.candidates(query)
-            ranked = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)
+            found = self.candidates(query)
+            ranked = sorted(found.items(), key=lambda kv: kv[1], reverse=True)
             scored = 0
-            for n_idx, _ in ranked:
+            for n_idx, (_, bound) in ranked:
+                if bound < min_score - PRUNE_MARGIN:
+                    continue
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
                 if lists is not None and entry.list not in lists:

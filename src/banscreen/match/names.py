@@ -325,6 +325,9 @@ def token_feature(
 
 # Below this the joined strings are not "the same name spaced differently".
 JOINED_MIN = 0.85
+# The joined-words feature's highest score: identical strings with other spacing are a
+# little less certain than identical words.
+JOINED_MAX = 0.95
 
 
 def joined_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
@@ -377,7 +380,7 @@ def compare(
     joined = joined_feature(query, candidate)
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
     # word can hide inside a long string of generic ones), so it is discounted.
-    joined = Feature("joined", joined.score * 0.95, joined.detail)
+    joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
     score = max(tok.score, joined.score)
     features = [tok, joined, legal_feature(query, candidate)]
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
