@@ -152,8 +152,9 @@ class NameIndex:
                             found[cand] = s
         return tuple(found.items())
 
-    def candidates(self, query: nm.NormalizedName) -> dict[int, tuple[float, float]]:
-        """Names that may match the query, each with (estimate, bound).
+    def candidates(self, query: nm.NormalizedName, cutoff: float = 0.0) -> dict[int, tuple[float, float]]:
+        """Names that may match the query (their bound reaches `cutoff`), each with
+        (estimate, bound).
 
         `bound` is an upper bound of the name's token score: the weight the two names
         can share over the weight of both, including what an initial or an unwalked
@@ -198,7 +199,11 @@ class NameIndex:
         out = {}
         for n_idx, shared in acc.items():
             denominator = q_weight + nw[n_idx]
-            out[n_idx] = (min(1.0, 2 * shared / denominator), min(1.0, 2 * (shared + slack) / denominator))
+            bound = 2 * (shared + slack) / denominator
+            if bound >= cutoff:
+                # the estimate is left uncapped: among names sharing everything with
+                # the query, the one with least else ranks first
+                out[n_idx] = (2 * shared / denominator, bound if bound < 1.0 else 1.0)
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             out[n_idx] = (max(estimate, nm.JOINED_MAX), max(bound, nm.JOINED_MAX))
@@ -220,12 +225,10 @@ class NameIndex:
         for query in nm.variants(name):
             if not query.tokens:
                 continue
-            found = self.candidates(query)
+            found = self.candidates(query, cutoff=min_score - PRUNE_MARGIN)
             ranked = sorted(found.items(), key=lambda kv: kv[1], reverse=True)
             scored = 0
-            for n_idx, (_, bound) in ranked:
-                if bound < min_score - PRUNE_MARGIN:
-                    continue
+            for n_idx, _ in ranked:
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
                 if lists is not None and entry.list not in lists:

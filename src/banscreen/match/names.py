@@ -160,7 +160,7 @@ def _legal_spelling(token: str) -> str:
     t = tables()
     if len(token) < LEGAL_TYPO_MIN or token in t.legal_words:
         return token
-    limit = allowed_edits(len(token))
+    limit = 1  # more would turn real words into legal forms ("corporativo" / "corporation")
     for word in t.legal_words:
         if abs(len(word) - len(token)) <= limit and OSA.distance(token, word, score_cutoff=limit) <= limit:
             return word
@@ -362,6 +362,9 @@ def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
 
 
 WEAK_SINGLE_TOKEN_PENALTY = 0.1
+# ... halved when both names carry the same legal form: two GmbHs called "Tethma" and
+# "Techma" are likelier one company than "Powell LLC" and "LOWELL LIMITED".
+SAME_LEGAL_FORM_RELIEF = 0.05
 
 
 def compare(
@@ -384,11 +387,14 @@ def compare(
     score = max(tok.score, joined.score)
     features = [tok, joined, legal_feature(query, candidate)]
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
-        # One word against one word, not the same: nothing else corroborates it
+        # One word against one word, not the same: little corroborates it
         # ("Cook" / "Crook", "Powell" / "Lowell").
-        features.append(Feature("single_token", -WEAK_SINGLE_TOKEN_PENALTY,
-                                "one word each side and they differ: weak evidence"))
-        score -= WEAK_SINGLE_TOKEN_PENALTY
+        penalty, detail = WEAK_SINGLE_TOKEN_PENALTY, "one word each side and they differ: weak evidence"
+        if set(query.legal) & set(candidate.legal):
+            penalty -= SAME_LEGAL_FORM_RELIEF
+            detail += " (same legal form on both sides)"
+        features.append(Feature("single_token", -penalty, detail))
+        score -= penalty
     return max(score, 0.0), tuple(features)
 
 
