@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 from collections import Counter

@@ -201,3 +201,31 @@ def test_lists_commands(run, lists_dir, tmp_path, monkeypatch, capsys):
     assert code == 0 and "Huawei Marine Networks" in out
     code, out = lists("import", str(tmp_path / "missing.csv"))
     assert code == 2 and "no such file" in out
+
+
+def test_compare_two_names(run):
+    code, out, _ = run("compare", "Huawai Technologies Co Ltd", "华为技术有限公司")
+    assert code == 1
+    record = json.loads(out)
+    assert record["match"] is True and 0.85 < record["score"] <= 1.0
+    assert record["explanation"]["name2_normalized"] == "huawei technology [ltd]"
+    assert "huawai~huawei" in record["explanation"]["features"][0]["detail"]
+
+
+def test_compare_pairs_file(run, tmp_path):
+    f = write(tmp_path / "pairs.csv", "name1,name2,kind\nJoesph Talyi,JOSEPH TALYI,person\n"
+                                      "Cook Inc,Crook,organization\n,x,\n")
+    code, out, err = run("compare", "--pairs", str(f))
+    assert code == 2 and f"{f}:4: name1 and name2 must both be given" in err
+    rows = records(out)
+    assert [r.get("match") for r in rows] == [True, False, None]
+    assert rows[0]["kind"] == "person" and rows[0]["line"] == 2
+    assert any(feat["name"] == "single_token" for feat in rows[1]["explanation"]["features"])
+    code, _, err = run("compare", "only-one-name")
+    assert code == 2 and "give two names" in err
+
+
+def test_markup_like_text_is_printed_verbatim(run, tmp_path):
+    f = write(tmp_path / "[bold]odd[red].csv", "company_code\nX\n")
+    code, _, err = run("screen", "parties", str(f))
+    assert code == 2 and "[bold]odd[red].csv" in err

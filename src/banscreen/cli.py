@@ -7,12 +7,14 @@ not be read, even if others had findings), 3 internal error."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from banscreen import __version__
@@ -114,9 +116,9 @@ def screen_parties(
         if unknown:
             raise UsageError(f"--lists: unknown list code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     if not quiet:
-        err.print(f"screening as of {day} against " + ", ".join(v.label for v in selection.versions))
+        err.print(escape(f"screening as of {day} against " + ", ".join(v.label for v in selection.versions)))
         for w in selection.warnings:
-            err.print(f"[yellow]note[/yellow]: {w}")
+            err.print(f"[yellow]note[/yellow]: {escape(w)}")
 
     subjects = read_parties(file, ColumnMap(name_col, country_col, address_col, id_col),
                             format=input_format, encoding=encoding, sheet=sheet)
@@ -127,7 +129,7 @@ def screen_parties(
                 if strict:
                     raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line)
                 if not quiet:
-                    err.print(f"[red]error[/red]: {item}")
+                    err.print(f"[red]error[/red]: {escape(str(item))}")
             yield item
 
     formatter = FORMATS[format]()
@@ -139,6 +141,57 @@ def screen_parties(
     if not quiet and format != "table":
         err.print(f"{summary.rows} rows screened, {summary.hits} with findings, {summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
+
+
+@app.command("compare")
+def compare_names(
+    name1: Annotated[Optional[str], typer.Argument(help="First name.")] = None,
+    name2: Annotated[Optional[str], typer.Argument(help="Second name.")] = None,
+    pairs: Annotated[Optional[Path], typer.Option(help="CSV with columns name1, name2 and optionally kind.")] = None,
+    min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Score at which a pair counts as a match.")]
+    = DEFAULT_MIN_SCORE,
+    encoding: Annotated[str, typer.Option(help="Text encoding of the pairs file.")] = "utf-8-sig",
+    home: HomeOpt = None,
+) -> None:
+    """Score name pairs with the screening comparator: one JSON line per pair with
+    score, match and explanation. Word weights come from the lists in force today."""
+    from banscreen.match.pairs import compare_pair
+    from banscreen.sources.csv_rows import CsvRows
+
+    if (pairs is None) == (name1 is None or name2 is None):
+        raise UsageError("give two names, or --pairs FILE (not both)")
+    store = _store(home)
+    screener, _ = open_screener(store, ScreenOptions())
+    weight = screener.index.weight
+    matched = errors = 0
+    if pairs is None:
+        items = [(0, {"name1": name1, "name2": name2})]
+    else:
+        if not pairs.exists():
+            raise SourceError(pairs, "no such file")
+        items = []
+        for row in CsvRows(encoding=encoding).rows(pairs):
+            if isinstance(row, LoadIssue):
+                items.append((row.line, row))
+            else:
+                if "name1" not in row.fields or "name2" not in row.fields:
+                    raise SourceError(pairs, f"needs columns name1 and name2 (has {', '.join(row.fields)})", 1)
+                items.append((row.line, row.fields))
+    for line, fields in items:
+        if isinstance(fields, LoadIssue) or not (fields.get("name1") or "").strip() \
+                or not (fields.get("name2") or "").strip():
+            errors += 1
+            reason = fields.reason if isinstance(fields, LoadIssue) else "name1 and name2 must both be given"
+            print(json.dumps({"line": line, "error": reason}), flush=False)
+            if pairs is not None:
+                err.print(f"[red]error[/red]: {escape(f'{pairs}:{line}: {reason}')}")
+            continue
+        record = compare_pair(fields["name1"], fields["name2"], weight, min_score, kind=fields.get("kind") or None)
+        if line:
+            record = {"line": line, **record}
+        matched += record["match"]
+        print(json.dumps(record, ensure_ascii=False))
+    raise typer.Exit(EXIT_INPUT if errors else EXIT_HITS if matched else EXIT_CLEAN)
 
 
 @lists_app.command("import")
@@ -158,12 +211,12 @@ def lists_import(
                                 published=_date(published, "--published") if published else None)
     v = outcome.version
     if not outcome.created:
-        out.print(f"unchanged: {path} is already imported as {v.label}")
+        out.print(escape(f"unchanged: {path} is already imported as {v.label}"))
         return
-    out.print(f"imported {v.label}: {v.entries} entries from {v.rows} rows, published {v.published} "
-              f"({v.published_basis})")
+    out.print(escape(f"imported {v.label}: {v.entries} entries from {v.rows} rows, published {v.published} "
+                     f"({v.published_basis})"))
     for issue in outcome.result.issues if outcome.result else []:
-        err.print(f"[yellow]skipped or amended[/yellow]: {issue}")
+        err.print(f"[yellow]skipped or amended[/yellow]: {escape(str(issue))}")
 
 
 @lists_app.command("history")
@@ -212,8 +265,8 @@ def lists_show(
         if not found:
             raise UsageError(f"{v.label}: no entry with id {entry!r}")
         for e in found:
-            for field_name, value in e.__class__.__dataclass_fields__.items():
-                out.print(f"[bold]{field_name}[/bold]: {getattr(e, field_name)}")
+            for field_name in e.__class__.__dataclass_fields__:
+                out.print(f"[bold]{field_name}[/bold]: {escape(str(getattr(e, field_name)))}")
         return
     if grep:
         needle = grep.casefold()
@@ -247,13 +300,13 @@ def lists_diff(
     out.print(f"{a.label} -> {b.label}: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
     for title, items in (("added", d.added), ("removed", d.removed)):
         for e in items[:limit]:
-            out.print(f"  {'+' if title == 'added' else '-'} [{e.list}] {e.name} ({e.entry_id})")
+            out.print(escape(f"  {'+' if title == 'added' else '-'} [{e.list}] {e.name} ({e.entry_id})"))
         if len(items) > limit:
             out.print(f"  ... {len(items) - limit} more {title}")
     for before, after in d.changed[:limit]:
         fields = [f for f in before.__class__.__dataclass_fields__ if f != "dataset"
                   and getattr(before, f) != getattr(after, f)]
-        out.print(f"  ~ [{after.list}] {after.name} ({after.entry_id}): {', '.join(fields)}")
+        out.print(escape(f"  ~ [{after.list}] {after.name} ({after.entry_id}): {', '.join(fields)}"))
     if len(d.changed) > limit:
         out.print(f"  ... {len(d.changed) - limit} more changed")
 
@@ -264,7 +317,7 @@ def main() -> None:
     try:
         app()
     except (ListError, SourceError, UsageError) as exc:
-        err.print(f"[red]error[/red]: {exc}")
+        err.print(f"[red]error[/red]: {escape(str(exc))}")
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -272,7 +325,8 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(EXIT_CLEAN)
     except Exception as exc:  # say what happened and where to report it
-        err.print(f"[red]internal error[/red]: {type(exc).__name__}: {exc}. Please report this with the command used.")
+        err.print(f"[red]internal error[/red]: {type(exc).__name__}: {escape(str(exc))}. "
+                  "Please report this with the command used.")
         sys.exit(EXIT_INTERNAL)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from banscreen.csvrecords import records
 from banscreen.lists._util import clean, head_bytes, parse_date, plausible, read_text, stable_id
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
 from banscreen.match.countries import to_iso2
@@ -47,21 +48,11 @@ class DplLoader(ListLoader):
         groups: dict[tuple[str, str, str], dict] = {}
         rows = 0
         newest: dt.date | None = None
-        last_line = reader.line_num
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                issues.append(LoadIssue(str(path), last_line + 1, f"unreadable record: {exc}"))
-                last_line = reader.line_num
-                rows += 1
-                continue
-            line, last_line = last_line + 1, reader.line_num
-            if not fields or all(not f.strip() for f in fields):
-                continue
+        for line, fields in records(reader):
             rows += 1
+            if isinstance(fields, csv.Error):
+                issues.append(LoadIssue(str(path), line, f"unreadable record: {fields}"))
+                continue
             if len(fields) != len(header):
                 issues.append(LoadIssue(str(path), line, f"expected {len(header)} fields, found {len(fields)}"))
                 continue

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from banscreen.csvrecords import records
 from banscreen.lists._util import clean, head_bytes, parse_date, read_text, split_multi, stable_id
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
 from banscreen.match.countries import to_iso2
@@ -117,34 +118,26 @@ class CslCsvLoader(ListLoader):
     def load(self, path: Path) -> LoadResult:
         issues: list[LoadIssue] = []
         text = read_text(path, issues)
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = reader.fieldnames or []
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise ListError(f"{path}: not a Consolidated Screening List CSV (missing columns: {', '.join(missing)})")
         groups: dict[tuple[str, str, str, str], _Group] = {}
         rows = 0
-        last_line = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                issues.append(LoadIssue(str(path), last_line + 1, f"unreadable CSV record: {exc}"))
-                last_line = reader.line_num
-                rows += 1
-                continue
-            line, last_line = last_line + 1, reader.line_num
+        for line, fields in records(reader):
             rows += 1
-            if None in row or any(v is None for v in row.values()):
-                have = len(header) + len(row.get(None) or []) - sum(1 for v in row.values() if v is None)
-                issues.append(LoadIssue(str(path), line, f"expected {len(header)} fields, found {have}"))
+            if isinstance(fields, csv.Error):
+                issues.append(LoadIssue(str(path), line, f"unreadable CSV record: {fields}"))
                 continue
-            if [row[c] for c in header] == header:
+            if len(fields) != len(header):
+                issues.append(LoadIssue(str(path), line, f"expected {len(header)} fields, found {len(fields)}"))
+                continue
+            if fields == header:
                 rows -= 1  # a repeated header line is not a data row
                 issues.append(LoadIssue(str(path), line, "repeated header line"))
                 continue
+            row = dict(zip(header, fields))
             raw_name = row["name"].strip()
             if not raw_name:
                 issues.append(LoadIssue(str(path), line, "entry has no name"))

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from banscreen.csvrecords import records
 from banscreen.lists._util import clean, read_text
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
 from banscreen.match.countries import to_iso2
@@ -37,24 +38,13 @@ def _rows(path: Path, width: int, issues: list[LoadIssue]) -> list[tuple[int, li
         return []
     reader = csv.reader(io.StringIO(text, newline=""))
     out = []
-    last_line = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            issues.append(LoadIssue(str(path), last_line + 1, f"unreadable CSV record: {exc}"))
-            last_line = reader.line_num
-            continue
-        line = last_line + 1
-        last_line = reader.line_num
-        if not row or all(not f.strip() for f in row):
-            continue
-        if len(row) != width:
+    for line, row in records(reader):
+        if isinstance(row, csv.Error):
+            issues.append(LoadIssue(str(path), line, f"unreadable CSV record: {row}"))
+        elif len(row) != width:
             issues.append(LoadIssue(str(path), line, f"expected {width} fields, found {len(row)}"))
-            continue
-        out.append((line, [_null(f) for f in row]))
+        else:
+            out.append((line, [_null(f) for f in row]))
     return out
 
 

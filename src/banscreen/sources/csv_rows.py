@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 from typing import Iterator
 
+from banscreen.csvrecords import records
 from banscreen.model import LoadIssue
 from banscreen.sources.interface import RawRow, RowReader, SourceError
 
@@ -44,18 +45,9 @@ class CsvRows(RowReader):
                     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
             reader = csv.reader(fh, delimiter=delimiter)
             header: list[str] | None = None
-            last = 0
-            while True:
-                try:
-                    fields = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    yield LoadIssue(str(path), last + 1, f"unreadable CSV record: {exc}")
-                    last = reader.line_num
-                    continue
-                line, last = last + 1, reader.line_num
-                if not fields or all(not f.strip() for f in fields):
+            for line, fields in records(reader):
+                if isinstance(fields, csv.Error):
+                    yield LoadIssue(str(path), line, f"unreadable CSV record: {fields}")
                     continue
                 if _has_bad_bytes(fields):
                     if header is None:
