@@ -131,13 +131,15 @@ def _neg_company(rnd: random.Random) -> str:
     return " ".join(w for w in (rnd.choice(COMPANY_WORDS), rnd.choice(COMPANY_KINDS), rnd.choice(SUFFIXES)) if w)
 
 
-def _neg_hard(entry: ListEntry, rnd: random.Random) -> str | None:
+def _neg_hard(entry: ListEntry, rnd: random.Random, one: bool) -> str | None:
+    """The entry's name with its distinctive words replaced (all of them, or with `one`
+    just one of two or more), its generic words kept."""
     words = entry.name.split()
-    kept = [w for w in words if w.lower().strip(",.()") in GENERIC]
-    if not kept or len(kept) == len(words):
+    distinctive = [i for i, w in enumerate(words) if w.lower().strip(",.()") not in GENERIC]
+    if not distinctive or (not one and len(distinctive) == len(words)) or (one and len(distinctive) < 2):
         return None
-    out = [w if w.lower().strip(",.()") in GENERIC else rnd.choice(COMPANY_WORDS).upper() for w in words]
-    return " ".join(out)
+    replace = {rnd.choice(distinctive)} if one else set(distinctive)
+    return " ".join(rnd.choice(COMPANY_WORDS).upper() if i in replace else w for i, w in enumerate(words))
 
 
 def generate(entries: list[ListEntry], n: int, seed: int = 7, positive_share: float = 1 / 3) -> Iterator[LabelledQuery]:
@@ -167,10 +169,12 @@ def generate(entries: list[ListEntry], n: int, seed: int = 7, positive_share: fl
             roll = rnd.random()
             if roll < 0.4:
                 query, kind, pert = _neg_person(rnd), "person", "neg-person"
-            elif roll < 0.8:
+            elif roll < 0.75:
                 query, kind, pert = _neg_company(rnd), "organization", "neg-company"
+            elif roll < 0.9:
+                query, kind, pert = _neg_hard(rnd.choice(orgs), rnd, one=False), "organization", "neg-hard"
             else:
-                query, kind, pert = _neg_hard(rnd.choice(orgs), rnd), "organization", "neg-hard"
+                query, kind, pert = _neg_hard(rnd.choice(orgs), rnd, one=True), "organization", "neg-hard-one"
             if not query or nm.normalize(query).canonical in listed:
                 continue
             made += 1

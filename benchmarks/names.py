@@ -11,8 +11,9 @@ Prints a table and writes benchmarks/out/names.json and benchmarks/out/names-pr.
 - Throughput on 100k and 1M generated queries (benchmarks/make_names.py), one process
   and all cores.
 - Index build time and resident memory.
-- Baselines in the same process: (a) brute force, rapidfuzz `process.cdist` of every
-  query against every list name with banscreen's normalization; (b) nomenklatura's
+- Baselines in the same process: (a) brute force, rapidfuzz `process.cdist` (all cores)
+  of every query against every list name with banscreen's normalization, timed on the
+  same generated queries; (b) nomenklatura's
   logic-v2 matcher (OpenSanctions/yente) scoring the same candidates banscreen retrieves.
 """
 
@@ -268,16 +269,18 @@ def main(argv: list[str] | None = None) -> None:
 
     brute = BruteForce(index)
     brute_sample = dev if not args.quick else dev[:3000]
+    brute_scored = list(zip(brute_sample, brute.run([q.query for q in brute_sample])))
+    speed_sample = generated[:10_000]  # the same queries banscreen's throughput runs on
     with Timer() as t_brute:
-        brute_results = brute.run([q.query for q in brute_sample])
-    brute_scored = list(zip(brute_sample, brute_results))
+        brute.run(speed_sample)
     brute_curve = [confusion(brute_scored, judge, th) for th in THRESHOLDS]
     curves["brute force (rapidfuzz cdist)"] = brute_curve
     brute_best = max(brute_curve, key=lambda c: c["f1"])
     ours_at_recall = report["accuracy_default"]["recall"]
     brute_equal = [c for c in brute_curve if c["recall"] >= ours_at_recall]
     report["brute_force"] = {
-        "queries": len(brute_sample), "names_per_second": round(len(brute_sample) / t_brute.seconds, 1),
+        "queries": len(brute_sample), "speed_queries": len(speed_sample),
+        "names_per_second": round(len(speed_sample) / t_brute.seconds, 1),
         "best_f1": brute_best,
         "at_equal_or_better_recall": max(brute_equal, key=lambda c: c["precision"]) if brute_equal else None,
     }
@@ -343,7 +346,8 @@ def print_table(r: dict, cores: int) -> None:
                   f"brute force {bf['names_per_second']:,.0f}",
                   f"{row['names_per_second_1_process'] / bf['names_per_second']:.1f}x")
         t.add_row(f"throughput {row['queries']:,} queries, {cores} processes", f"{many:,}",
-                  "target >= 17,000", f"{many / 17000:.2f}x of target")
+                  f"target >= 17,000; brute force {bf['names_per_second']:,.0f}",
+                  f"{many / 17000:.2f}x target, {many / bf['names_per_second']:.1f}x brute")
     lat = r["latency"]
     t.add_row("latency p50 / p99 (ms)", f"{lat['p50_ms']} / {lat['p99_ms']}", "target p99 < 10", "")
     ix = r["index"]

@@ -112,3 +112,16 @@ def test_destinations_count_by_date(screen):
     crimea = screen("Port Services", "2015-01-01", country="Ukraine", address="ul. Nakhimova 5, Sevastopol")
     assert [d.code for d in crimea.destinations] == ["CRIMEA"] and "sevastopol" in crimea.destinations[0].evidence
     assert screen("Port Services", "2014-01-01", address="Sevastopol").destinations == ()
+
+
+@pytest.mark.parametrize("name", ["International Trading Company Limited", "Shanghai Trading Co Ltd",
+                                  "General Import Export Group"])
+def test_generic_words_alone_do_not_hit(screen, name):
+    # weak tokens: names made only of common words do not match every "... Trading" entry
+    assert screen(name, "2024-06-01").matches == ()
+
+
+def test_one_distinctive_word_changed_is_below_threshold(screen):
+    result = screen("Huawei Orchard Networks", "2024-06-01", min_score=0.5)
+    assert result.matches and result.matches[0].entry.name == "Huawei Marine Networks Co., Ltd."
+    assert result.matches[0].score < 0.75  # reported only when the analyst asks for a wider net

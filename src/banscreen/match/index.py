@@ -20,7 +20,7 @@ from banscreen.model import Explanation, Feature, ListEntry
 
 # A token in more than this share of names (after legal forms are set apart) is too
 # common to find candidates by; it still counts in scoring.
-COMMON_TOKEN_SHARE = 0.01
+COMMON_TOKEN_SHARE = 0.03
 CANDIDATES_SCORED = 40
 # Names whose upper bound is this far below the threshold are not scored. The bound is
 # exact for token scores; the margin covers the joined-words comparison, which can see
@@ -118,22 +118,44 @@ class NameIndex:
                 for d in _deletes(tok):
                     deletes[d].add(tok)
         self.deletes = {k: tuple(v) for k, v in deletes.items()}
+        self._start_caches()
+
+    def _start_caches(self) -> None:
+        """Per-process memo of per-token work; not pickled with the index."""
         self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
+        self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_neighbors"]  # a per-process cache, rebuilt on load
+        del state["_neighbors"], state["_token_info"]  # per-process caches, rebuilt on load
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
+        self._start_caches()
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def weight(self, token: str) -> float:
         return self.weights.get(token, self._max_weight)
+
+    def _token_info_uncached(self, tok: str):
+        """What one query token contributes to candidate search, computed once per
+        distinct token: (its lightest possible weight, [(weight it can share,
+        postings)], what it may add to any name, names it matches as joined words)."""
+        own = self.weight(tok)
+        if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
+            ids = self.postings.get(tok)
+            return (min(own, self._min_weight), [(own, ids)] if ids else [],
+                    nm.INITIAL_SIMILARITY * self._max_weight, ())
+        neighbors = self._neighbors(tok)
+        # a matched token weighs what its list token weighs (names.token_feature): its
+        # lightest possible weight keeps the bound an upper bound
+        lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
+        lookups = [(s * self.weight(c), self.postings[c]) for c, s in neighbors]
+        joined = self.joined_postings.get(tok, ()) if len(tok) >= MIN_JOINED_KEY else ()
+        return lightest, lookups, 0.0, joined  # query "alqaida" ~ list "al qaida"
 
     def _neighbors_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
         """List tokens similar to `token`, with their similarity."""
@@ -168,22 +190,12 @@ class NameIndex:
         q_weight = 0.0
         slack = 0.0  # what the query may share with any name beyond `acc`
         for tok in query.tokens:  # repeated tokens count again ("ABDULLAH, Abdullah")
-            own = self.weight(tok)
-            if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
-                ids = self.postings.get(tok)
-                if ids:
-                    lookups.append((self.weight(tok), ids))
-                slack += nm.INITIAL_SIMILARITY * self._max_weight
-                q_weight += min(own, self._min_weight)
-                continue
-            neighbors = self._neighbors(tok)
-            # a matched token weighs what its list token weighs (names.token_feature):
-            # its lightest possible weight keeps the bound an upper bound
-            q_weight += min([own, *(self.weight(c) for c, _ in neighbors)])
-            for cand, s in neighbors:
-                lookups.append((s * self.weight(cand), self.postings[cand]))
-            if len(tok) >= MIN_JOINED_KEY:  # query "alqaida" ~ list "al qaida"
-                joined.update(self.joined_postings.get(tok, ()))
+            lightest, token_lookups, token_slack, token_joined = self._token_info(tok)
+            q_weight += lightest
+            slack += token_slack
+            lookups.extend(token_lookups)
+            if token_joined:
+                joined.update(token_joined)
         for seq in (query.tokens, query.folded):  # query "al qaida" ~ list "alqaida"
             for key in _runs(seq):
                 joined.update(self.postings.get(key, ()))
