@@ -143,3 +143,58 @@ class PartyResult:
     @property
     def hit(self) -> bool:
         return bool(self.matches or self.destinations)
+
+
+# --- equipment ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One fact an input states about an asset, before any judgement: a MAC address,
+    a vendor string, an SNMP sysObjectID, a CPE, a purl, ..."""
+
+    kind: str  # "mac", "vendor", "model", "cpe", "purl", "sys_object_id", "sys_descr", "os_vendor", ...
+    value: str
+    where: str = ""  # where in the input it was found, e.g. "nmap address/@vendor"
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """One piece of equipment or software to screen: an inventory row, an nmap host,
+    an SBOM component, an SNMP agent, a MAC address."""
+
+    row: int
+    line: int  # 1-based line in the input where the asset starts (0 when the format has none)
+    source: str
+    label: str  # a human name for it: hostname, IP, component name
+    observations: tuple[Observation, ...]
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """An observation that points at a covered vendor, and how strongly."""
+
+    kind: str
+    value: str
+    detail: str
+    strength: float  # 0..1: how sure this signal alone makes us
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentFinding:
+    vendor: str  # covered vendor id, e.g. "huawei"
+    entity: str  # the covered entity's name
+    entry: ListEntry  # the listing that makes it covered
+    signals: tuple[Signal, ...]
+    confidence: float  # signals combined
+    level: str  # "high", "medium", "low"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetResult:
+    asset: Asset
+    findings: tuple[EquipmentFinding, ...] = ()
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.findings)

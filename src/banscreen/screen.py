@@ -20,7 +20,7 @@ from banscreen.match import names as nm
 from banscreen.match.countries import to_iso2
 from banscreen.match.destinations import screen_destination
 from banscreen.match.index import NameIndex
-from banscreen.model import ListEntry, LoadIssue, Match, PartyResult, Subject
+from banscreen.model import Asset, AssetResult, ListEntry, LoadIssue, Match, PartyResult, Subject
 
 # Chosen from the development set (benchmarks/names.py): see README "Choosing --min-score".
 DEFAULT_MIN_SCORE = 0.75
@@ -114,3 +114,40 @@ def open_screener(store: ListStore, options: ScreenOptions = ScreenOptions(),
     selection = store.select(options.as_of, pinned)
     index = build_index(store, selection.versions)
     return Screener(index, selection.versions, options), selection
+
+
+# --- equipment -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EquipmentOptions:
+    as_of: dt.date = field(default_factory=dt.date.today)
+    lists: frozenset[str] | None = None
+
+
+class EquipmentScreener:
+    """Assets in, covered-vendor findings out. No I/O of its own."""
+
+    def __init__(self, resolver, versions: Iterable[ListVersion], options: EquipmentOptions = EquipmentOptions()):
+        self.resolver = resolver
+        self.versions = tuple(versions)
+        self.options = options
+
+    def screen(self, asset: Asset) -> AssetResult:
+        return AssetResult(asset, self.resolver.screen(asset, self.options.as_of, self.options.lists))
+
+    def screen_all(self, items: Iterable[Asset | LoadIssue]) -> Iterator[AssetResult | LoadIssue]:
+        for item in items:
+            yield item if isinstance(item, LoadIssue) else self.screen(item)
+
+
+def open_equipment_screener(store: ListStore, options: EquipmentOptions = EquipmentOptions(),
+                            pinned: dict[str, str] | None = None) -> tuple[EquipmentScreener, Selection]:
+    """Covered-vendor listings come from the curated telecom dataset in force."""
+    from banscreen.lists.oui import oui_registry
+    from banscreen.match.equipment import VendorResolver, load_vendors
+
+    store.ensure_bundled()
+    selection = store.select(options.as_of, pinned, datasets=["telecom"])
+    entries = {e.entry_id: e for v in selection.versions for e in store.entries(v)}
+    resolver = VendorResolver(load_vendors(entries), oui_registry())
+    return EquipmentScreener(resolver, selection.versions, options), selection
