@@ -229,3 +229,45 @@ def test_markup_like_text_is_printed_verbatim(run, tmp_path):
     f = write(tmp_path / "[bold]odd[red].csv", "company_code\nX\n")
     code, _, err = run("screen", "parties", str(f))
     assert code == 2 and "[bold]odd[red].csv" in err
+
+
+EQUIPMENT = REPO / "tests" / "data" / "equipment"
+
+
+def test_screen_equipment_json_contract(run):
+    code, out, err = run("screen", "equipment", str(EQUIPMENT / "scan.xml"), str(EQUIPMENT / "walk-zte.txt"),
+                         "-f", "json")
+    assert code == 1
+    rows = records(out)
+    assert len(rows) == 6 and {r["file"] for r in rows} == {str(EQUIPMENT / "scan.xml"), str(EQUIPMENT / "walk-zte.txt")}
+    switch = rows[0]
+    assert switch["row"] == 1 and switch["input"]["ipv4"] == "10.20.0.1"
+    finding = switch["findings"][0]
+    for key in ("entity", "list", "entry_id", "added", "signals", "confidence"):
+        assert key in finding
+    assert finding["entity"] == "Huawei Technologies Co., Ltd." and finding["confidence"] == "high"
+    assert {"kind", "value", "detail"} <= set(finding["signals"][0])
+    assert "Huawei Technologies Co., Ltd.: 1 asset (1 high)" in err  # summary by covered vendor
+    assert "OUI data: netaddr 1.3.0" in err
+
+
+def test_screen_equipment_lists_filter_and_clean_exit(run, tmp_path):
+    f = write(tmp_path / "inv.csv", "hostname,vendor,model\nrtr-1,Cisco,ISR4331\nap-1,Ubiquiti,U6-Pro\n")
+    code, out, _ = run("screen", "equipment", str(f), "-q")
+    assert code == 0 and "2 assets screened, 0 with covered-vendor findings" in out
+    code, out, _ = run("screen", "equipment", str(EQUIPMENT / "inventory.csv"), "--lists", "NDAA-889", "-f", "csv",
+                       "-q")
+    assert code == 1
+    assert {row["list"] for row in csv.DictReader(io.StringIO(out))} == {"NDAA-889"}
+
+
+def test_screen_equipment_bad_inputs(run):
+    code, _, err = run("screen", "equipment", str(EQUIPMENT / "bomb.xml"), "--format-in", "nmap")
+    assert code == 2 and "refused" in err
+    code, _, err = run("screen", "equipment", str(EQUIPMENT / "broken-sbom.json"))
+    assert code == 2 and "broken-sbom.json:4: not valid JSON" in err
+    code, out, err = run("screen", "equipment", str(EQUIPMENT / "macs.txt"), "-f", "json")
+    assert code == 2 and "macs.txt:5: not a MAC address" in err
+    assert [r.get("error") for r in records(out)].count(None) == 4
+    code, _, err = run("screen", "equipment", str(EQUIPMENT / "scan.xml"), "--format-in", "pcap")
+    assert code == 2 and "unknown equipment input format" in err

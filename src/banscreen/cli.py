@@ -143,6 +143,65 @@ def screen_parties(
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
 
 
+@screen_app.command("equipment")
+def screen_equipment(
+    files: Annotated[list[Path], typer.Argument(help="Inventory CSV/XLSX, nmap XML, snmpwalk text, CycloneDX/SPDX "
+                                                     "JSON or MAC list files.")],
+    format_in: Annotated[Optional[str], typer.Option(
+        "--format-in", help="inventory, nmap, snmpwalk, cyclonedx, spdx or maclist [default: detected].")] = None,
+    as_of: Annotated[Optional[str], typer.Option(help="Screen as of this date, YYYY-MM-DD [default: today].")] = None,
+    lists: Annotated[Optional[str], typer.Option(help="Comma-separated list codes, e.g. FCC-CL,NDAA-889.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines) or csv.")] = "table",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable record.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Find equipment and software from covered vendors (FCC Covered List, NDAA 889, Kaspersky),
+    including subsidiaries and brands, with the signals that point at each."""
+    from banscreen.report.interface import vendor_summary
+    from banscreen.screen import EquipmentOptions, open_equipment_screener
+    from banscreen.sources.assets import read_assets
+
+    if format not in FORMATS:
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    day = _date(as_of, "--as-of")
+    codes = frozenset(c.strip().upper() for c in lists.split(",") if c.strip()) if lists else None
+    screener, selection = open_equipment_screener(_store(home), EquipmentOptions(as_of=day, lists=codes))
+    if codes:
+        known = {e.list for v in screener.resolver.vendors.values() for e in v.entries}
+        if codes - known:
+            raise UsageError(f"--lists: unknown list code(s) {', '.join(sorted(codes - known))}; "
+                             f"known: {', '.join(sorted(known))}")
+    if not quiet:
+        from banscreen.lists.oui import registry_date
+        err.print(escape(f"screening equipment as of {day} against "
+                         + ", ".join(v.label for v in selection.versions) + f"; OUI data: {registry_date()}"))
+
+    def items():
+        for path in files:
+            for item in screener.screen_all(read_assets(path, format_in)):
+                if isinstance(item, LoadIssue):
+                    if strict:
+                        raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line or None)
+                    if not quiet:
+                        err.print(f"[red]error[/red]: {escape(str(item))}")
+                yield item
+
+    formatter = FORMATS[format](screen="equipment")
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            summary = formatter.write(items(), fh)
+    else:
+        summary = formatter.write(items(), sys.stdout)
+    if not quiet and format != "table":
+        for line in vendor_summary(summary):
+            err.print(escape(line))
+        err.print(f"{summary.rows} assets screened, {summary.hits} with covered-vendor findings, "
+                  f"{summary.errors} unreadable")
+    raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
+
+
 @app.command("compare")
 def compare_names(
     name1: Annotated[Optional[str], typer.Argument(help="First name.")] = None,

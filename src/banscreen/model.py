@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 PERSON = "person"
 ORGANIZATION = "organization"
@@ -147,27 +147,26 @@ class PartyResult:
 
 # --- equipment ---------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(NamedTuple):
     """One fact an input states about an asset, before any judgement: a MAC address,
-    a vendor string, an SNMP sysObjectID, a CPE, a purl, ..."""
+    a vendor string, an SNMP sysObjectID, a CPE, a purl, ... (A named tuple: a million
+    inventory rows make several million of these.)"""
 
     kind: str  # "mac", "vendor", "model", "cpe", "purl", "sys_object_id", "sys_descr", "os_vendor", ...
     value: str
     where: str = ""  # where in the input it was found, e.g. "nmap address/@vendor"
 
 
-@dataclass(frozen=True, slots=True)
-class Asset:
+class Asset(NamedTuple):
     """One piece of equipment or software to screen: an inventory row, an nmap host,
-    an SBOM component, an SNMP agent, a MAC address."""
+    an SBOM component, an SNMP agent, a MAC address. (A named tuple, as Observation.)"""
 
     row: int
     line: int  # 1-based line in the input where the asset starts (0 when the format has none)
     source: str
     label: str  # a human name for it: hostname, IP, component name
     observations: tuple[Observation, ...]
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)

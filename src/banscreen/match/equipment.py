@@ -81,7 +81,8 @@ class CoveredVendor:
     cpe_vendors: frozenset[str]
     purl_namespaces: frozenset[str]
     products: tuple[str, ...]
-    model_patterns: tuple[re.Pattern[str], ...]
+    model_patterns: tuple[re.Pattern[str], ...]  # anchored: a model field starts with it
+    text_patterns: tuple[re.Pattern[str], ...]  # the same, anywhere in text at a word start
 
 
 def load_vendors(entries_by_id: Mapping[str, ListEntry]) -> list[CoveredVendor]:
@@ -103,8 +104,17 @@ def load_vendors(entries_by_id: Mapping[str, ListEntry]) -> list[CoveredVendor]:
             purl_namespaces=frozenset(v.get("purl_namespaces") or []),
             products=tuple(v.get("products") or []),
             model_patterns=tuple(re.compile(p, re.IGNORECASE) for p in v.get("model_patterns") or []),
+            text_patterns=tuple(re.compile(r"(?<![A-Za-z0-9-])" + p.lstrip("^"), re.IGNORECASE)
+                                for p in v.get("model_patterns") or []),
         ))
     return out
+
+
+def _words(text: str) -> list[str]:
+    """Folded words, as names.fold makes them; plain ASCII takes a faster path."""
+    if text.isascii() and "&" not in text:
+        return [w for w in _WORD.split(text.lower().replace("'", "").replace(".", "")) if w]
+    return nm.fold(text)
 
 
 def mac_digits(value: str) -> str | None:
@@ -171,10 +181,13 @@ class VendorResolver:
             for b in v.brands:
                 self._add_phrase(b.name, v.id, f"{b.name}: {b.why}", b.until)
         self._phrases.sort(key=lambda p: -len(p[0]))
+        self._by_first_word: dict[str, list[tuple[str, str, str, dt.date | None]]] = {}
+        for item in self._phrases:  # a phrase can only occur where its first word does
+            self._by_first_word.setdefault(item[0].split()[0], []).append(item)
         self._signals = lru_cache(maxsize=200_000)(self._signals_uncached)
 
     def _add_phrase(self, text: str, vendor: str, what: str, until: dt.date | None) -> None:
-        phrase = " ".join(nm.fold(text))
+        phrase = " ".join(_words(text))
         if phrase and len(phrase) >= 3:
             self._phrases.append((f" {phrase} ", vendor, what, until))
 
@@ -227,26 +240,31 @@ class VendorResolver:
                                                 strength * min(1.0, hit.score)), until))
             return tuple(hits)
         if kind in TEXT_KINDS:
-            if kind == "model":
+            if kind != "hostname":
                 for v in self.vendors.values():
-                    pattern = next((p for p in v.model_patterns if p.search(value)), None)
+                    patterns = v.model_patterns if kind == "model" else v.text_patterns
+                    pattern = next((p for p in patterns if p.search(value)), None)
                     if pattern is not None:
                         hits.append(_Hit(v.id, Signal(kind, value, f"model number follows {v.name}'s naming "
                                                       f"({pattern.pattern})", strength)))
-            folded = " " + " ".join(nm.fold(value)) + " "
+            words = _words(value)
+            folded = " " + " ".join(words) + " "
             seen = {h.vendor for h in hits}
-            for phrase, vendor, what, until in self._phrases:
-                if vendor not in seen and phrase in folded:
-                    seen.add(vendor)
-                    hits.append(_Hit(vendor, Signal(kind, value, f"mentions '{phrase.strip()}': {what}", strength),
-                                     until))
+            for word in dict.fromkeys(words):
+                for phrase, vendor, what, until in self._by_first_word.get(word, ()):
+                    if vendor not in seen and phrase in folded:
+                        seen.add(vendor)
+                        hits.append(_Hit(vendor, Signal(kind, value, f"mentions '{phrase.strip()}': {what}",
+                                                        strength), until))
             return tuple(hits)
         return ()
 
     def signals(self, obs: Observation, as_of: dt.date) -> list[tuple[str, Signal]]:
         """(vendor id, signal) pairs for one observation, on one date."""
         out = []
-        for hit in self._signals(obs.kind, obs.value):
+        # MAC addresses are nearly all distinct: memoizing them would only churn the cache
+        hits = self._signals_uncached(obs.kind, obs.value) if obs.kind == "mac" else self._signals(obs.kind, obs.value)
+        for hit in hits:
             if hit.until is not None and as_of >= hit.until:
                 continue  # the brand or subsidiary no longer belonged to the vendor
             signal = hit.signal

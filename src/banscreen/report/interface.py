@@ -7,7 +7,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterable, TextIO
 
-from banscreen.model import LoadIssue, PartyResult
+from banscreen.model import AssetResult, LoadIssue, PartyResult
+
+
+def vendor_summary(summary: "RunSummary") -> list[str]:
+    """'Huawei Technologies Co., Ltd.: 3 assets (2 high, 1 low)' lines, most assets first."""
+    lines = []
+    for entity, levels in sorted(summary.by_vendor.items(), key=lambda kv: -sum(kv[1].values())):
+        total = sum(levels.values())
+        parts = ", ".join(f"{levels[lv]} {lv}" for lv in ("high", "medium", "low") if lv in levels)
+        lines.append(f"{entity}: {total} asset{'s' if total != 1 else ''} ({parts})")
+    return lines
 
 
 @dataclass
@@ -18,14 +28,24 @@ class RunSummary:
     hits: int = 0
     errors: int = 0
     by_list: dict[str, int] = field(default_factory=dict)
+    by_vendor: dict[str, dict[str, int]] = field(default_factory=dict)  # vendor -> level -> assets
 
-    def add(self, item: PartyResult | LoadIssue) -> None:
+    def add(self, item: PartyResult | AssetResult | LoadIssue) -> None:
         self.rows += 1
         if isinstance(item, LoadIssue):
             self.errors += 1
             return
         if item.hit:
             self.hits += 1
+        if isinstance(item, AssetResult):
+            seen = set()
+            for f in item.findings:
+                self.by_list[f.entry.list] = self.by_list.get(f.entry.list, 0) + 1
+                if f.vendor not in seen:
+                    seen.add(f.vendor)
+                    levels = self.by_vendor.setdefault(f.entity, {})
+                    levels[f.level] = levels.get(f.level, 0) + 1
+            return
         for m in item.matches:
             self.by_list[m.entry.list] = self.by_list.get(m.entry.list, 0) + 1
         for d in item.destinations:
@@ -37,5 +57,5 @@ class Formatter(ABC):
     format: ClassVar[str]
 
     @abstractmethod
-    def write(self, items: Iterable[PartyResult | LoadIssue], out: TextIO) -> RunSummary:
+    def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
         """Write every item (streaming where the format allows) and return the counts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, TextIO
 
-from banscreen.model import LoadIssue, PartyResult
+from banscreen.model import AssetResult, LoadIssue, PartyResult
 from banscreen.report.interface import Formatter, RunSummary
 from banscreen.report.records import row_record
 
@@ -13,9 +13,15 @@ from banscreen.report.records import row_record
 class JsonLinesFormat(Formatter):
     format = "json"
 
-    def write(self, items: Iterable[PartyResult | LoadIssue], out: TextIO) -> RunSummary:
+    def __init__(self, screen: str = "parties"):
+        self.screen = screen
+
+    def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
         summary = RunSummary()
         for item in items:
             summary.add(item)
-            out.write(json.dumps(row_record(item), ensure_ascii=False) + "\n")
+            record = row_record(item)
+            if isinstance(item, LoadIssue):  # same keys as a readable row, empty
+                record.update({"findings": []} if self.screen == "equipment" else {"matches": [], "destinations": []})
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return summary

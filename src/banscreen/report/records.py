@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from banscreen.model import DestinationHit, LoadIssue, Match, PartyResult
+from banscreen.model import AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult
 
 
 def _date(d) -> str | None:
@@ -44,10 +44,34 @@ def destination_record(d: DestinationHit) -> dict[str, Any]:
     }
 
 
-def row_record(item: PartyResult | LoadIssue) -> dict[str, Any]:
+def finding_record(f: EquipmentFinding) -> dict[str, Any]:
+    e = f.entry
+    return {
+        "entity": f.entity,
+        "vendor": f.vendor,
+        "list": e.list,
+        "entry_id": e.entry_id,
+        "added": _date(e.start_date),
+        "end_date": _date(e.end_date),
+        "citation": e.citation or None,
+        "signals": [{"kind": s.kind, "value": s.value, "detail": s.detail, "strength": round(s.strength, 3)}
+                    for s in f.signals],
+        "confidence": f.level,
+        "confidence_score": f.confidence,
+    }
+
+
+def asset_record(item: AssetResult) -> dict[str, Any]:
+    a = item.asset
+    return {"row": a.row, "line": a.line, "file": a.source, "label": a.label, "input": dict(a.fields),
+            "findings": [finding_record(f) for f in item.findings]}
+
+
+def row_record(item: PartyResult | AssetResult | LoadIssue) -> dict[str, Any]:
     if isinstance(item, LoadIssue):
-        return {"row": None, "line": item.line, "file": item.path, "error": item.reason, "matches": [],
-                "destinations": []}
+        return {"row": None, "line": item.line, "file": item.path, "error": item.reason}
+    if isinstance(item, AssetResult):
+        return asset_record(item)
     s = item.subject
     return {
         "row": s.row,

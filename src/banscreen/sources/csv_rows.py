@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -13,8 +14,15 @@ from banscreen.sources.interface import RawRow, RowReader, SourceError
 csv.field_size_limit(10 * 1024 * 1024)
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def _has_bad_bytes(fields: list[str]) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for f in fields for ch in f)
+    """Whether surrogateescape had to stand in for bytes the encoding could not decode."""
+    for f in fields:
+        if not f.isascii() and _UNDECODED.search(f):
+            return True
+    return False
 
 
 class CsvRows(RowReader):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar, Iterator, NamedTuple
 
 from banscreen.model import LoadIssue
 
@@ -20,8 +20,7 @@ class SourceError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class RawRow:
+class RawRow(NamedTuple):
     line: int  # 1-based physical line (CSV/JSONL) or sheet row (XLSX)
     fields: dict[str, str]
 

@@ -42,7 +42,7 @@ class InventoryReader(AssetReader):
 
     def assets(self, path: Path) -> Iterator[Asset | LoadIssue]:
         reader = XlsxRows() if path.suffix.lower() in (".xlsx", ".xlsm") else CsvRows(encoding=self.encoding)
-        mapping: list[tuple[str, str]] | None = None
+        mapping: list[tuple[str, str, str]] | None = None  # (kind, column, where)
         label_cols: list[str] = []
         row_number = 0
         for item in reader.rows(path):
@@ -57,15 +57,16 @@ class InventoryReader(AssetReader):
                 for kind, names in COLUMNS.items():
                     for name in names:
                         if name in folded:
-                            mapping.append((kind, folded[name]))
+                            mapping.append((kind, folded[name], f"column {folded[name]}"))
                             break
                 if not any(kind in ("vendor", "manufacturer", "model", "mac", "sys_object_id", "sys_descr", "cpe")
-                           for kind, _ in mapping):
+                           for kind, _, _ in mapping):
                     raise SourceError(path, "no vendor, manufacturer, model, MAC, sysObjectID, sysDescr or CPE "
                                             f"column found (columns: {', '.join(row.fields)})", 1)
                 label_cols = [folded[c] for c in LABEL if c in folded]
-            observations = tuple(Observation(kind, row.fields[col].strip(), f"column {col}")
-                                 for kind, col in mapping if row.fields.get(col, "").strip())
+            fields = row.fields
+            observations = tuple(Observation(kind, value, where) for kind, col, where in mapping
+                                 if (value := fields.get(col, "").strip()))
             label = next((row.fields[c].strip() for c in label_cols if row.fields.get(c, "").strip()),
                          f"row {row_number}")
             yield Asset(row_number, row.line, str(path), label, observations, row.fields)

@@ -27,7 +27,7 @@ class SnmpWalkReader(AssetReader):
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
-        return bool(re.search(r"(sysDescr|sysObjectID|1\.3\.6\.1\.2\.1\.1\.[125](\.0)?)\s+=\s", head))
+        return bool(re.search(r"(sysDescr|sysObjectID|sysName|1\.3\.6\.1\.2\.1\.1\.[125])(\.0)?\s+=\s", head))
 
     def assets(self, path: Path) -> Iterator[Asset | LoadIssue]:
         try:
