@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import datetime as dt
 import json
 import random
@@ -70,13 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     with Timer() as t_make:
         make_inventory(path, args.rows)
 
-    with Timer() as t_read:
-        assets = [a for a in read_assets(path)]
-    hits = 0
-    with Timer() as t_screen:
-        for asset in assets:
-            if screener.screen(asset).findings:
-                hits += 1
+    with Timer() as t_read:  # reading alone, streamed as screening streams it
+        for _ in read_assets(path):
+            pass
     screener.resolver._signals.cache_clear()
     hits_e2e = 0
     with Timer() as t_e2e:
@@ -85,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
                 hits_e2e += 1
 
     # per-signal cost: each observation kind resolved on its own, on one process
-    sample = assets[:100_000]
+    sample = list(itertools.islice(read_assets(path), 100_000))
     per_kind: dict[str, dict] = {}
     resolver = screener.resolver
     today = dt.date.today()
@@ -102,19 +99,20 @@ def main(argv: list[str] | None = None) -> None:
     import netaddr
 
     macs = [o.value for a in sample[:20_000] for o in a.observations if o.kind == "mac"]
+    orgs = []
     start = time.perf_counter()
     for mac in macs:
         try:
-            netaddr.EUI(mac).oui.registration().org
+            orgs.append(netaddr.EUI(mac).oui.registration().org)
         except netaddr.core.NotRegisteredError:
-            pass
+            orgs.append(None)
     netaddr_us = (time.perf_counter() - start) / len(macs) * 1e6
     ours_us = per_kind.get("mac", {}).get("microseconds_each", 0.0)
 
     report = {
         "date": dt.date.today().isoformat(), "rows": args.rows, "rows_with_findings": hits_e2e,
         "open_seconds": round(t_open.seconds, 2), "generate_seconds": round(t_make.seconds, 1),
-        "read_seconds": round(t_read.seconds, 2), "screen_seconds": round(t_screen.seconds, 2),
+        "read_seconds": round(t_read.seconds, 2), "screen_seconds": round(t_e2e.seconds - t_read.seconds, 2),
         "end_to_end_seconds": round(t_e2e.seconds, 2), "rows_per_second": round(args.rows / t_e2e.seconds),
         "per_signal": per_kind,
         "mac_lookup_us": {"banscreen": ours_us, "netaddr": round(netaddr_us, 2),
@@ -131,8 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_column("target / baseline", justify="right")
     t.add_row("end to end (read CSV + screen)", f"{t_e2e.seconds:.2f} s, {report['rows_per_second']:,} rows/s",
               "1M rows < 10 s")
-    t.add_row("  of which reading the CSV into assets", f"{t_read.seconds:.2f} s", "")
-    t.add_row("  of which resolving vendors", f"{t_screen.seconds:.2f} s", "")
+    t.add_row("  of which reading the CSV into assets (timed alone)", f"{t_read.seconds:.2f} s", "")
+    t.add_row("  of which resolving vendors (the rest)", f"{t_e2e.seconds - t_read.seconds:.2f} s", "")
     t.add_row("rows with covered-vendor findings", f"{hits_e2e:,}", "")
     t.add_row("resolver start-up (OUI registry, vendor table)", f"{t_open.seconds:.2f} s", "")
     for kind, v in per_kind.items():

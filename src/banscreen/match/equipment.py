@@ -44,12 +44,12 @@ STRENGTH = {
     "free_text": 0.4,
     "hostname": 0.3,
 }
+_DISTINCT_KINDS = frozenset({"mac", "hostname"})
 TEXT_KINDS = {"sys_descr", "os_match", "service_product", "component", "free_text", "hostname", "model"}
 NAME_KINDS = {"vendor", "manufacturer", "supplier", "publisher", "author", "os_vendor", "mac_vendor"}
 VENDOR_NAME_MIN = 0.85  # vendor strings are short: stricter than party screening
 HIGH, MEDIUM = 0.85, 0.6
 
-_MAC = re.compile(r"^[0-9a-f]{12}$")
 _OID = re.compile(r"(?:^|[^0-9])(?:1\.3\.6\.1\.4\.1|iso\.3\.6\.1\.4\.1|enterprises)\.(\d+)")
 _CPE23 = re.compile(r"^cpe:2\.3:[aho\*]:([^:]+):")
 _CPE22 = re.compile(r"^cpe:/[aho]?:([^:]+)")
@@ -119,8 +119,14 @@ def _words(text: str) -> list[str]:
 
 def mac_digits(value: str) -> str | None:
     """'44:19:B6:12:34:56', '4419.b612.3456', '44-19-B6-12-34-56' -> '4419b6123456'."""
-    digits = re.sub(r"[^0-9a-fA-F]", "", value).lower()
-    return digits if _MAC.match(digits) else None
+    digits = value.replace(":", "").replace("-", "").replace(".", "").replace(" ", "").lower()
+    if len(digits) != 12 or not digits.isalnum():
+        return None
+    try:
+        int(digits, 16)
+    except ValueError:
+        return None
+    return digits
 
 
 def pen_of(oid: str) -> int | None:
@@ -262,8 +268,12 @@ class VendorResolver:
     def signals(self, obs: Observation, as_of: dt.date) -> list[tuple[str, Signal]]:
         """(vendor id, signal) pairs for one observation, on one date."""
         out = []
-        # MAC addresses are nearly all distinct: memoizing them would only churn the cache
-        hits = self._signals_uncached(obs.kind, obs.value) if obs.kind == "mac" else self._signals(obs.kind, obs.value)
+        # MAC addresses and host names are nearly all distinct: memoizing them would only
+        # churn the cache that vendor strings and models profit from
+        if obs.kind in _DISTINCT_KINDS:
+            hits = self._signals_uncached(obs.kind, obs.value)
+        else:
+            hits = self._signals(obs.kind, obs.value)
         for hit in hits:
             if hit.until is not None and as_of >= hit.until:
                 continue  # the brand or subsidiary no longer belonged to the vendor
