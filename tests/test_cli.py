@@ -80,8 +80,9 @@ def test_csv_output_one_line_per_finding(run, tmp_path):
     code, _, _ = run("screen", "parties", str(EXAMPLE), "-f", "csv", "-o", str(target), "-q")
     assert code == 1
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert {r["finding"] for r in rows} == {"list_match", "destination"}
-    assert any(r["list"] == "FCC-CL" and r["input_name"] == "ZTE Corporation" for r in rows)
+    assert {r["rule"].split("/")[1] for r in rows} == {"list", "destination"}
+    assert any(r["list"] == "FCC-CL" and r["subject"] == "ZTE Corporation" for r in rows)
+    assert all(r["file"] == str(EXAMPLE) and r["screen"] == "parties" for r in rows)
 
 
 def test_column_mapping_and_lists_filter(run, tmp_path):

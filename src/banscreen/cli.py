@@ -21,7 +21,7 @@ from banscreen import __version__
 from banscreen.lists import LOADERS, ListError
 from banscreen.lists.store import ListStore, default_root
 from banscreen.model import LoadIssue
-from banscreen.report import FORMATS
+from banscreen.report import FORMATS, ReportContext
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, open_screener
 from banscreen.sources import ColumnMap, SourceError, read_parties
 
@@ -60,6 +60,58 @@ def _store(home: Optional[Path]) -> ListStore:
     return ListStore(home or default_root())
 
 
+def _progress_total(paths: list[Path]) -> int | None:
+    """Rows to expect, for the progress bar's ETA: lines of text inputs (a fast byte
+    count), unknown for others."""
+    total = 0
+    for p in paths:
+        if p.suffix.lower() not in (".csv", ".tsv", ".txt", ".jsonl", ".ndjson") or not p.is_file():
+            return None
+        with p.open("rb") as fh:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return max(total - len(paths), 0)  # header lines
+
+
+def _run(screen: str, items, format: str, output: Optional[Path], context, quiet: bool, strict: bool,
+         total: int | None):
+    """Write every result in `format`, with a progress bar on an interactive terminal;
+    returns the run's summary. Unreadable rows go to stderr (or stop the run)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if format not in FORMATS:
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    if format == "html" and output is None and sys.stdout.isatty():
+        raise UsageError("--format html writes a page: give -o FILE.html")
+    show_progress = not quiet and err.is_terminal
+
+    def guarded(advance):
+        for item in items:
+            if isinstance(item, LoadIssue):
+                if strict:
+                    raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line or None)
+                if not quiet:
+                    err.print(f"[red]error[/red]: {escape(str(item))}")
+            advance()
+            yield item
+
+    formatter = FORMATS[format](screen=screen, context=context)
+    columns = [TextColumn("screening"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not show_progress) as progress:
+        task = progress.add_task("screen", total=total, rate="-")
+
+        def advance():
+            progress.advance(task)
+            t = progress.tasks[0]
+            if t.completed % 500 == 0 and t.elapsed:
+                progress.update(task, rate=f"{t.completed / t.elapsed:,.0f}")
+
+        if output:
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                return formatter.write(guarded(advance), fh)
+        return formatter.write(guarded(advance), sys.stdout)
+
+
 HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="BANSCREEN_HOME",
                                                  help="Folder of the list store [default: ~/.local/share/banscreen].")]
 
@@ -85,7 +137,8 @@ def screen_parties(
     = None,
     list_version: Annotated[Optional[list[str]], typer.Option(
         help="Pin a dataset's version: DATASET=VERSION (repeatable).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines) or csv.")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines), csv, html or sarif.")]
+    = "table",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     input_format: Annotated[Optional[str], typer.Option(help="csv, xlsx or jsonl [default: by extension].")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
@@ -122,22 +175,11 @@ def screen_parties(
 
     subjects = read_parties(file, ColumnMap(name_col, country_col, address_col, id_col),
                             format=input_format, encoding=encoding, sheet=sheet)
-
-    def guarded():
-        for item in screener.screen_all(subjects):
-            if isinstance(item, LoadIssue):
-                if strict:
-                    raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line)
-                if not quiet:
-                    err.print(f"[red]error[/red]: {escape(str(item))}")
-            yield item
-
-    formatter = FORMATS[format]()
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as fh:
-            summary = formatter.write(guarded(), fh)
-    else:
-        summary = formatter.write(guarded(), sys.stdout)
+    context = ReportContext.build("parties", day, selection.versions, [file], {
+        "min_score": min_score, "lists": sorted(codes) if codes else "all", "destinations": not no_destinations,
+        "pinned": pinned}, command=" ".join(["banscreen", *sys.argv[1:]]))
+    summary = _run("parties", screener.screen_all(subjects), format, output, context, quiet, strict,
+                   _progress_total([file]))
     if not quiet and format != "table":
         err.print(f"{summary.rows} rows screened, {summary.hits} with findings, {summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
@@ -151,7 +193,8 @@ def screen_equipment(
         "--format-in", help="inventory, nmap, snmpwalk, cyclonedx, spdx or maclist [default: detected].")] = None,
     as_of: Annotated[Optional[str], typer.Option(help="Screen as of this date, YYYY-MM-DD [default: today].")] = None,
     lists: Annotated[Optional[str], typer.Option(help="Comma-separated list codes, e.g. FCC-CL,NDAA-889.")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines) or csv.")] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines), csv, html or sarif.")]
+    = "table",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first unreadable record.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
@@ -180,20 +223,13 @@ def screen_equipment(
 
     def items():
         for path in files:
-            for item in screener.screen_all(read_assets(path, format_in)):
-                if isinstance(item, LoadIssue):
-                    if strict:
-                        raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line or None)
-                    if not quiet:
-                        err.print(f"[red]error[/red]: {escape(str(item))}")
-                yield item
+            yield from screener.screen_all(read_assets(path, format_in))
 
-    formatter = FORMATS[format](screen="equipment")
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as fh:
-            summary = formatter.write(items(), fh)
-    else:
-        summary = formatter.write(items(), sys.stdout)
+    from banscreen.lists.oui import registry_date
+    context = ReportContext.build("equipment", day, selection.versions, files,
+                                  {"lists": sorted(codes) if codes else "all", "format_in": format_in or "detected"},
+                                  command=" ".join(["banscreen", *sys.argv[1:]]), notes=[f"OUI data: {registry_date()}"])
+    summary = _run("equipment", items(), format, output, context, quiet, strict, _progress_total(list(files)))
     if not quiet and format != "table":
         for line in vendor_summary(summary):
             err.print(escape(line))

@@ -81,6 +81,7 @@ class Subject:
     address: str = ""
     id: str = ""
     fields: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file it came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +198,34 @@ class AssetResult:
     @property
     def hit(self) -> bool:
         return bool(self.findings)
+
+
+# --- one finding, whatever the screen ---------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a screen found, in the form every report format consumes: a party on a
+    list, a party in an embargoed place, equipment from a covered vendor, an indicator in
+    an APK. Formats never look behind this; screens never format."""
+
+    screen: str  # "parties", "equipment", "android"
+    rule: str  # stable rule id, one per list or indicator kind: "parties/list/EL"
+    rule_name: str  # "BIS Entity List"
+    severity: str  # "error", "warning", "note" (SARIF's levels)
+    title: str  # one line for people
+    message: str  # the explanation
+    file: str
+    line: int  # 1-based; 0 where the input has no lines
+    row: int
+    subject: str  # the input's name for the thing: party name, asset label
+    list: str = ""
+    entry_id: str = ""
+    entry_name: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    score: float | None = None  # name score, or equipment confidence
+    list_version: str = ""
+    citation: str = ""
+    source_url: str = ""
+    vendor: str = ""  # covered vendor id, for equipment
+    detail: Mapping[str, Any] = field(default_factory=dict)  # the screen's own record of it

@@ -54,6 +54,10 @@ class RunSummary:
 
 
 class Formatter(ABC):
+    """Constructed as Format(screen, context): `screen` is "parties", "equipment" or
+    "android"; `context` (a ReportContext) carries provenance for the formats that
+    print it (HTML, SARIF)."""
+
     format: ClassVar[str]
 
     @abstractmethod

@@ -13,7 +13,7 @@ from banscreen.report.records import row_record
 class JsonLinesFormat(Formatter):
     format = "json"
 
-    def __init__(self, screen: str = "parties"):
+    def __init__(self, screen: str = "parties", context=None):
         self.screen = screen
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:

@@ -15,7 +15,7 @@ from banscreen.report.interface import Formatter, RunSummary, vendor_summary
 class TableFormat(Formatter):
     format = "table"
 
-    def __init__(self, console: Console | None = None, screen: str = "parties"):
+    def __init__(self, screen: str = "parties", context=None, console: Console | None = None):
         self.console = console
         self.screen = screen
 

@@ -99,4 +99,5 @@ def read_parties(path: Path, columns: ColumnMap = ColumnMap(), *, format: str | 
             address=", ".join(p.strip() for p in address_parts if p and p.strip()),
             id=(row.fields.get(mapping["id"]) or "").strip() if mapping["id"] else "",
             fields=row.fields,
+            source=str(path),
         )

@@ -1,0 +1,73 @@
+"""Screen results -> `Finding`s: the one place that knows both the screens' result types
+and the shared finding model."""
+
+from __future__ import annotations
+
+from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.report.records import destination_record, finding_record, match_record
+
+# Names of the lists, for people (rule names in SARIF, legends in HTML)
+LIST_NAMES = {
+    "SDN": "OFAC Specially Designated Nationals", "EL": "BIS Entity List", "DPL": "BIS Denied Persons List",
+    "UVL": "BIS Unverified List", "MEU": "BIS Military End User List", "CMIC": "Treasury NS-CMIC List",
+    "SSI": "Treasury Sectoral Sanctions Identifications", "DTC": "State ITAR Debarred", "ISN": "State "
+    "Nonproliferation Sanctions", "NS-MBS": "Treasury Non-SDN Menu-Based Sanctions", "CAP": "Treasury CAPTA List",
+    "PLC": "Treasury Palestinian Legislative Council List", "FSE": "Treasury Foreign Sanctions Evaders",
+    "FCC-CL": "FCC Covered List", "NDAA-889": "NDAA FY2019 section 889", "ICTS": "Commerce ICTS determination",
+}
+EXACT = 0.95  # a name score from which a party match is an error, not a warning
+
+
+def list_name(code: str) -> str:
+    return LIST_NAMES.get(code, code)
+
+
+def findings_of(item: PartyResult | AssetResult | LoadIssue) -> list[Finding]:
+    if isinstance(item, LoadIssue):
+        return []
+    if isinstance(item, AssetResult):
+        return _equipment(item)
+    return _party(item)
+
+
+def _party(r: PartyResult) -> list[Finding]:
+    s = r.subject
+    out = []
+    for m in r.matches:
+        e = m.entry
+        why = next((f.detail for f in m.explanation.features if f.name in ("exact", "tokens", "joined")), "")
+        out.append(Finding(
+            screen="parties", rule=f"parties/list/{e.list}", rule_name=list_name(e.list),
+            severity="error" if m.score >= EXACT else "warning",
+            title=f"{s.name} matches {e.name} on the {list_name(e.list)}",
+            message=f"'{s.name}' matches '{m.matched_name}' ({e.list} {e.entry_id}, score {m.score:.2f}): {why}",
+            file=s.source, line=s.line, row=s.row, subject=s.name,
+            list=e.list, entry_id=e.entry_id, entry_name=e.name, start_date=e.start_date, end_date=e.end_date,
+            score=m.score, list_version=m.list_version, citation=e.citation, source_url=e.source_url,
+            detail=match_record(m)))
+    for d in r.destinations:
+        out.append(Finding(
+            screen="parties", rule=f"parties/destination/{d.code}", rule_name=f"Embargoed destination: {d.place}",
+            severity="error", title=f"{s.name} is located in {d.place}",
+            message=f"{d.program}: {d.evidence}", file=s.source, line=s.line, row=s.row, subject=s.name, list=d.code,
+            entry_name=d.place, start_date=d.start_date, end_date=d.end_date, citation=d.citation,
+            detail=destination_record(d)))
+    return out
+
+
+def _equipment(r: AssetResult) -> list[Finding]:
+    a = r.asset
+    out = []
+    for f in r.findings:
+        e = f.entry
+        severity = {"high": "error", "medium": "warning"}.get(f.level, "note")
+        kinds = ", ".join(dict.fromkeys(s.kind for s in f.signals))
+        out.append(Finding(
+            screen="equipment", rule=f"equipment/covered/{e.list}", rule_name=f"Covered equipment: {list_name(e.list)}",
+            severity=severity, title=f"{a.label}: {f.entity} ({list_name(e.list)} since {e.start_date})",
+            message=f"{a.label} is {f.entity} equipment or software ({f.level} confidence {f.confidence:.2f}; "
+                    f"signals: {kinds}); {f.signals[0].detail}",
+            file=a.source, line=a.line, row=a.row, subject=a.label, list=e.list, entry_id=e.entry_id,
+            entry_name=f.entity, start_date=e.start_date, end_date=e.end_date, score=f.confidence,
+            citation=e.citation, source_url=e.source_url, vendor=f.vendor, detail=finding_record(f)))
+    return out

@@ -1,0 +1,69 @@
+"""A single self-contained HTML page: summary, charts, a sortable and filterable table
+of findings with their explanations, and the run's provenance. Inline CSS, static SVG
+charts and a few lines of script: it opens with no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Iterable, TextIO
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.report.charts import SEVERITY_COLORS, bar_chart, histogram
+from banscreen.report.context import ReportContext
+from banscreen.report.findings import findings_of
+from banscreen.report.interface import Formatter, RunSummary
+
+TITLES = {"parties": "party screening report", "equipment": "covered-equipment report",
+          "android": "Android spyware report"}
+UNITS = {"parties": "rows", "equipment": "assets", "android": "units"}
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("banscreen.report", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+class HtmlFormat(Formatter):
+    format = "html"
+
+    def __init__(self, screen: str = "parties", context: ReportContext | None = None):
+        self.screen = screen
+        self.context = context or ReportContext(screen, dt.date.today())
+
+    def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
+        summary = RunSummary()
+        findings: list[Finding] = []
+        problems: list[LoadIssue] = []
+        for item in items:
+            summary.add(item)
+            if isinstance(item, LoadIssue):
+                problems.append(item)
+            else:
+                findings.extend(findings_of(item))
+        out.write(self.render(findings, problems, summary))
+        return summary
+
+    def render(self, findings: list[Finding], problems: list[LoadIssue], summary: RunSummary) -> str:
+        order = {"error": 0, "warning": 1, "note": 2}
+        findings = sorted(findings, key=lambda f: (order[f.severity], -(f.score or 0), f.row))
+        by_list = Counter(f.list for f in findings)
+        charts = [bar_chart(list(by_list.items()), "Findings by list", "chart-by-list")]
+        if self.screen == "parties":
+            scores = [f.score for f in findings if f.score is not None and f.rule.startswith("parties/list/")]
+            charts.append(histogram(scores, "Name score distribution", "chart-scores"))
+        else:
+            vendors: dict[str, set[tuple[str, int]]] = {}
+            for f in findings:
+                vendors.setdefault(f.entry_name, set()).add((f.file, f.row))
+            charts.append(bar_chart([(v, len(rows)) for v, rows in vendors.items()],
+                                    "Equipment by covered vendor", "chart-by-vendor"))
+        charts.append(bar_chart(list(Counter(f.severity for f in findings).items()), "Findings by severity",
+                                "chart-by-severity", colors=SEVERITY_COLORS))
+        template = _environment().get_template("report.html.j2")
+        return template.render(ctx=self.context, title=TITLES.get(self.screen, "report"),
+                               unit=UNITS.get(self.screen, "rows"), summary=summary, findings=findings,
+                               problems=problems, charts=charts, by_severity=Counter(f.severity for f in findings),
+                               lists_present=sorted(by_list))
