@@ -73,13 +73,16 @@ def _progress_total(paths: list[Path]) -> int | None:
 
 
 def _run(screen: str, items, format: str, output: Optional[Path], context, quiet: bool, strict: bool,
-         total: int | None):
+         total: int | None, partition_rows: int | None = None):
     """Write every result in `format`, with a progress bar on an interactive terminal;
     returns the run's summary. Unreadable rows go to stderr (or stop the run)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    if format not in FORMATS:
-        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    batch = format == "parquet" or partition_rows
+    if format not in FORMATS and format != "parquet":
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}, parquet")
+    if batch and (output is None or format not in ("json", "parquet") or screen != "parties"):
+        raise UsageError("--format parquet and --partition-rows write party results to -o PATH as json or parquet")
     if format == "html" and output is None and sys.stdout.isatty():
         raise UsageError("--format html writes a page: give -o FILE.html")
     show_progress = not quiet and err.is_terminal
@@ -94,7 +97,7 @@ def _run(screen: str, items, format: str, output: Optional[Path], context, quiet
             advance()
             yield item
 
-    formatter = FORMATS[format](screen=screen, context=context)
+    formatter = None if batch else FORMATS[format](screen=screen, context=context)
     columns = [TextColumn("screening"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True, disable=not show_progress) as progress:
@@ -106,6 +109,10 @@ def _run(screen: str, items, format: str, output: Optional[Path], context, quiet
             if t.completed % 500 == 0 and t.elapsed:
                 progress.update(task, rate=f"{t.completed / t.elapsed:,.0f}")
 
+        if batch:
+            from banscreen.scale.output import write_path
+
+            return write_path(guarded(advance), output, format, partition_rows)
         if output:
             with output.open("w", encoding="utf-8", newline="") as fh:
                 return formatter.write(guarded(advance), fh)
@@ -137,21 +144,28 @@ def screen_parties(
     = None,
     list_version: Annotated[Optional[list[str]], typer.Option(
         help="Pin a dataset's version: DATASET=VERSION (repeatable).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines), csv, html or sarif.")]
-    = "table",
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines), csv, html, sarif or "
+                                                               "parquet (with -o).")] = "table",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
-    input_format: Annotated[Optional[str], typer.Option(help="csv, xlsx or jsonl [default: by extension].")] = None,
+    input_format: Annotated[Optional[str], typer.Option(
+        help="csv, xlsx, jsonl or parquet [default: by extension].")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
     sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first unreadable row.")] = False,
     no_destinations: Annotated[bool, typer.Option("--no-destinations",
                                                   help="Skip embargoed-destination checks.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    dask: Annotated[Optional[str], typer.Option(
+        help="Screen on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N local workers.")]
+    = None,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per Dask task.")] = 5000,
+    partition_rows: Annotated[Optional[int], typer.Option(
+        min=1, help="Write -o as a directory of partition files of this many rows.")] = None,
     home: HomeOpt = None,
 ) -> None:
     """Screen a file of parties (names, countries, addresses) against the lists in force on a date."""
-    if format not in FORMATS:
-        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    if format not in FORMATS and format != "parquet":
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}, parquet")
     day = _date(as_of, "--as-of")
     pinned = {}
     for spec in list_version or []:
@@ -178,8 +192,29 @@ def screen_parties(
     context = ReportContext.build("parties", day, selection.versions, [file], {
         "min_score": min_score, "lists": sorted(codes) if codes else "all", "destinations": not no_destinations,
         "pinned": pinned}, command=" ".join(["banscreen", *sys.argv[1:]]))
-    summary = _run("parties", screener.screen_all(subjects), format, output, context, quiet, strict,
-                   _progress_total([file]))
+    client = None
+    if dask:
+        from banscreen.scale.dask_screen import DaskError, connect, screen_on_cluster
+
+        try:
+            client = connect(dask)
+        except DaskError as exc:
+            raise UsageError(f"--dask: {exc}") from None
+        if not quiet:
+            err.print(escape(f"Dask: {len(client.scheduler_info()['workers'])} workers at "
+                             f"{client.scheduler.address}"))
+        results = screen_on_cluster(client, screener, subjects, chunk_rows)
+    else:
+        results = screener.screen_all(subjects)
+    try:
+        summary = _run("parties", results, format, output, context, quiet, strict, _progress_total([file]),
+                       partition_rows)
+    finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
     if not quiet and format != "table":
         err.print(f"{summary.rows} rows screened, {summary.hits} with findings, {summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)

@@ -65,6 +65,20 @@ class Screener:
         for item in items:
             yield item if isinstance(item, LoadIssue) else self.screen(item)
 
+    def __getstate__(self) -> dict:
+        # object ids mean nothing in another process: the position cache never travels
+        state = dict(self.__dict__)
+        state.pop("_positions", None)
+        return state
+
+    def entry_positions(self) -> dict[int, int]:
+        """Position in the index of each entry object, by identity: lets a worker name
+        an entry to a client holding the same index without sending the entry."""
+        cached = getattr(self, "_positions", None)
+        if cached is None:
+            cached = self._positions = {id(e): i for i, e in enumerate(self.index.entries)}
+        return cached
+
 
 def _index_key(versions: Iterable[ListVersion]) -> str:
     tables = resources.files("banscreen.data").joinpath("names.yaml").read_bytes()

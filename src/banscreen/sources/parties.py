@@ -10,9 +10,10 @@ from banscreen.model import LoadIssue, Subject
 from banscreen.sources.csv_rows import CsvRows
 from banscreen.sources.interface import ColumnMap, RawRow, RowReader, SourceError
 from banscreen.sources.jsonl_rows import JsonlRows
+from banscreen.sources.parquet_rows import ParquetRows
 from banscreen.sources.xlsx_rows import XlsxRows
 
-READERS: dict[str, type[RowReader]] = {cls.format: cls for cls in (CsvRows, XlsxRows, JsonlRows)}
+READERS: dict[str, type[RowReader]] = {cls.format: cls for cls in (CsvRows, XlsxRows, JsonlRows, ParquetRows)}
 
 # Usual header names, in order of preference, after folding (lower case, no punctuation).
 USUAL = {
@@ -41,6 +42,8 @@ def reader_for(path: Path, format: str | None = None, *, encoding: str = "utf-8-
         return XlsxRows(sheet=sheet)
     if format == "jsonl":
         return JsonlRows(encoding=encoding)
+    if format == "parquet":
+        return ParquetRows()
     raise SourceError(path, f"unknown input format {format!r}; known: {', '.join(READERS)}")
 
 

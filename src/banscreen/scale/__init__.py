@@ -1,0 +1,1 @@
+"""Screening beyond one process: a Dask cluster (dask_screen), partitioned output (output)."""

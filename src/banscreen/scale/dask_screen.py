@@ -1,0 +1,138 @@
+"""Party screening on a Dask cluster, with the same answers as one process.
+
+The client reads the input with the same readers as a local run (so row and line
+numbers, and the report of each unreadable row, are exactly those of a local run) and
+sends it to the workers in chunks. The screener, with its name index built from the
+versioned store, goes to every worker once (scattered with broadcast), not once per
+chunk. Results come back in input order, with a bounded number of chunks in flight.
+A chunk whose worker dies is run again by Dask on another worker; since results are
+collected by chunk, no row is lost or written twice."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections import deque
+from typing import Any, Iterable, Iterator
+
+from banscreen.model import LoadIssue, Match, PartyResult, Subject
+
+CHUNK_ROWS = 5_000
+IN_FLIGHT_PER_WORKER = 3
+
+
+class DaskError(Exception):
+    """A cluster that cannot be reached or started."""
+
+
+def parse_spec(spec: str) -> tuple[str, Any]:
+    """'local:N' -> ("local", N); anything else is a scheduler address."""
+    m = re.fullmatch(r"local(?::(\d+))?", spec.strip())
+    if m:
+        n = int(m.group(1) or os.cpu_count() or 1)
+        if n < 1:
+            raise DaskError("local:N needs N >= 1 workers")
+        return "local", n
+    if not spec.strip():
+        raise DaskError("--dask needs a scheduler address (tcp://host:8786) or local:N")
+    return "address", spec.strip()
+
+
+def connect(spec: str, memory_limit: str = "auto", timeout: str = "20s"):
+    """A distributed Client: a new local cluster of N single-threaded worker processes
+    (the matcher is pure Python: processes, not threads, use the cores), or the
+    scheduler at an address."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise DaskError("Dask is not installed: pip install 'banscreen[dask]'") from None
+    kind, value = parse_spec(spec)
+    try:
+        if kind == "local":
+            cluster = LocalCluster(n_workers=value, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   memory_limit=memory_limit, silence_logs=40)
+            return Client(cluster)
+        return Client(value, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise DaskError(f"cannot reach the Dask scheduler at {value}: {exc}") from None
+
+
+def _screen_chunk(screener, rows: list[tuple[str, str, str]]) -> list[tuple[int, tuple, tuple]]:
+    """On a worker: screen (name, country, address) rows; return only the rows with
+    findings, compactly: list entries travel as their position in the index (the
+    client holds the same index), not as objects."""
+    position = screener.entry_positions()
+    out = []
+    for i, (name, country, address) in enumerate(rows):
+        result = screener.screen(Subject(row=i + 1, line=0, name=name, country=country, address=address))
+        if result.hit:
+            matches = tuple((position[id(m.entry)], m.list_version, m.matched_name, m.score, m.explanation)
+                            for m in result.matches)
+            out.append((i, matches, result.destinations))
+    return out
+
+
+def share(client, screener):
+    """The screener on every worker, once: a future to pass to `screen_on_cluster`."""
+    return client.scatter(screener, broadcast=True, hash=False)
+
+
+def screen_on_cluster(client, screener, items: Iterable[Subject | LoadIssue], chunk_rows: int = CHUNK_ROWS,
+                      on_chunk=None, shared=None) -> Iterator[PartyResult | LoadIssue]:
+    """Results for `items`, in input order, screened by the cluster's workers.
+    Unreadable rows (LoadIssue) pass through in place. `on_chunk(n)` is called with
+    the number of rows of each chunk as it is yielded (for progress). `shared` is a
+    future from `share` (scattered here when not given)."""
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    if shared is None:
+        shared = share(client, screener)
+    entries = screener.index.entries
+    pending: deque = deque()  # (future or None, subjects, issues before them)
+    limit = workers * IN_FLIGHT_PER_WORKER
+    items = iter(items)
+
+    def submit(chunk: list[Subject]):
+        rows = [(s.name, s.country, s.address) for s in chunk]
+        return client.submit(_screen_chunk, shared, rows, pure=False)
+
+    def drain(block: bool) -> Iterator[PartyResult | LoadIssue]:
+        while pending and (block or len(pending) >= limit or pending[0][0] is None or pending[0][0].done()):
+            future, chunk, issues = pending.popleft()
+            yield from issues
+            if future is None:
+                continue
+            hits = {i: (matches, destinations) for i, matches, destinations in future.result()}
+            for i, subject in enumerate(chunk):
+                if i in hits:
+                    matches, destinations = hits[i]
+                    yield PartyResult(subject, tuple(Match(entries[pos], version, name, score, explanation)
+                                                     for pos, version, name, score, explanation in matches),
+                                      destinations)
+                else:
+                    yield PartyResult(subject)
+            if on_chunk:
+                on_chunk(len(chunk))
+
+    while True:
+        chunk: list[Subject] = []
+        issues: list[LoadIssue] = []
+        for item in itertools.islice(items, chunk_rows):
+            if isinstance(item, LoadIssue):
+                if chunk:  # keep the order: issues after a subject start a new chunk
+                    pending.append((submit(chunk), chunk, []))
+                    chunk = []
+                issues.append(item)
+            else:
+                if issues and not chunk:
+                    pending.append((None, [], issues))
+                    issues = []
+                chunk.append(item)
+        if issues:
+            pending.append((None, [], issues))
+        if chunk:
+            pending.append((submit(chunk), chunk, []))
+        if not chunk and not issues:
+            break
+        yield from drain(block=False)
+    yield from drain(block=True)
