@@ -40,3 +40,29 @@ def bundled_store(bundled_home) -> ListStore:
 @pytest.fixture()
 def empty_store(tmp_path) -> ListStore:
     return ListStore(tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for this test session (see tests/pg.py)."""
+    pytest.importorskip("psycopg", reason="pip install -e '.[test]' brings psycopg")
+    from tests.pg import Cluster, PostgresUnavailable
+
+    try:
+        cluster = Cluster()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+_databases = iter(range(1, 10_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each store test runs on SQLite and on a real PostgreSQL, each in a fresh database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cases.db'}"
+    cluster = request.getfixturevalue("postgres")
+    return cluster.create_database(f"t{next(_databases)}_{os.getpid()}")

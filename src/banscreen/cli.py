@@ -24,6 +24,7 @@ from banscreen.model import LoadIssue
 from banscreen.report import FORMATS, ReportContext
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, open_screener
 from banscreen.sources import ColumnMap, SourceError, read_parties
+from banscreen.store.cases import CaseError
 
 EXIT_CLEAN, EXIT_HITS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -73,7 +74,7 @@ def _progress_total(paths: list[Path]) -> int | None:
 
 
 def _run(screen: str, items, format: str, output: Optional[Path], context, quiet: bool, strict: bool,
-         total: int | None, partition_rows: int | None = None):
+         total: int | None, partition_rows: int | None = None, recorder=None):
     """Write every result in `format`, with a progress bar on an interactive terminal;
     returns the run's summary. Unreadable rows go to stderr (or stop the run)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -94,6 +95,8 @@ def _run(screen: str, items, format: str, output: Optional[Path], context, quiet
                     raise SourceError(item.path, f"{item.reason} (stopped: --strict)", item.line or None)
                 if not quiet:
                     err.print(f"[red]error[/red]: {escape(str(item))}")
+            if recorder is not None:
+                recorder.add(item)
             advance()
             yield item
 
@@ -118,6 +121,30 @@ def _run(screen: str, items, format: str, output: Optional[Path], context, quiet
                 return formatter.write(guarded(advance), fh)
         return formatter.write(guarded(advance), sys.stdout)
 
+
+def _recorded(db: Optional[str], screen: str, context, versions: dict[str, str], run, quiet: bool):
+    """Run `run(recorder)`, recording the run and its alerts in the case store at `db`
+    when one is given: one transaction for all results, or nothing if it fails."""
+    if db is None:
+        return run(None)
+    from banscreen.store import CaseStore
+
+    cases = CaseStore(db)
+    inputs = context.inputs[0] if context.inputs else {"path": "", "sha256": ""}
+    run_id = cases.start_run(screen=screen, input_path=", ".join(i["path"] for i in context.inputs),
+                             input_sha256=inputs["sha256"], as_of=context.as_of, list_versions=versions,
+                             options=context.options)
+    with cases.recording(run_id, versions) as recorder:
+        summary = run(recorder)
+    c = recorder.counts
+    if not quiet:
+        err.print(escape(f"recorded run #{run_id} in {cases.url}: {c.new} new alerts, {c.reopened} reopened, "
+                         f"{c.suppressed} suppressed by earlier decisions, {c.closed} closed"))
+    return summary
+
+
+DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="BANSCREEN_DB", help=(
+    "Record the run and its alerts in this case store: sqlite:///path.db or postgresql+psycopg://user@host/db."))]
 
 HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="BANSCREEN_HOME",
                                                  help="Folder of the list store [default: ~/.local/share/banscreen].")]
@@ -161,6 +188,7 @@ def screen_parties(
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per Dask task.")] = 5000,
     partition_rows: Annotated[Optional[int], typer.Option(
         min=1, help="Write -o as a directory of partition files of this many rows.")] = None,
+    db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
     """Screen a file of parties (names, countries, addresses) against the lists in force on a date."""
@@ -207,8 +235,9 @@ def screen_parties(
     else:
         results = screener.screen_all(subjects)
     try:
-        summary = _run("parties", results, format, output, context, quiet, strict, _progress_total([file]),
-                       partition_rows)
+        summary = _recorded(db, "parties", context, {v.dataset: v.version for v in selection.versions},
+                            lambda rec: _run("parties", results, format, output, context, quiet, strict,
+                                             _progress_total([file]), partition_rows, rec), quiet)
     finally:
         if client is not None:
             cluster = getattr(client, "cluster", None)
@@ -233,6 +262,7 @@ def screen_equipment(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first unreadable record.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
     """Find equipment and software from covered vendors (FCC Covered List, NDAA 889, Kaspersky),
@@ -264,13 +294,141 @@ def screen_equipment(
     context = ReportContext.build("equipment", day, selection.versions, files,
                                   {"lists": sorted(codes) if codes else "all", "format_in": format_in or "detected"},
                                   command=" ".join(["banscreen", *sys.argv[1:]]), notes=[f"OUI data: {registry_date()}"])
-    summary = _run("equipment", items(), format, output, context, quiet, strict, _progress_total(list(files)))
+    summary = _recorded(db, "equipment", context, {v.dataset: v.version for v in selection.versions},
+                        lambda rec: _run("equipment", items(), format, output, context, quiet, strict,
+                                         _progress_total(list(files)), recorder=rec), quiet)
     if not quiet and format != "table":
         for line in vendor_summary(summary):
             err.print(escape(line))
         err.print(f"{summary.rows} assets screened, {summary.hits} with covered-vendor findings, "
                   f"{summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
+
+
+cases_app = typer.Typer(no_args_is_help=True, help="Review alerts: list, show, decide; runs.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit chain: verify, export.")
+app.add_typer(cases_app, name="cases")
+app.add_typer(audit_app, name="audit")
+
+
+def _cases(db: Optional[str]):
+    from banscreen.store import CaseStore
+
+    return CaseStore(db)
+
+
+@cases_app.command("list")
+def cases_list(
+    status: Annotated[str, typer.Option(help="open, closed or all.")] = "open",
+    list_code: Annotated[Optional[str], typer.Option("--list", help="Only alerts on this list code.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    db: DbOpt = None,
+) -> None:
+    """Alerts, oldest first."""
+    rows = _cases(db).alerts(None if status == "all" else status, list_code.upper() if list_code else None, limit)
+    if format == "json":
+        for a, s in rows:
+            print(json.dumps({"id": a.id, "status": a.status, "subject": s.name, "subject_key": s.key,
+                              "list": a.list, "entry_key": a.entry_key, "entry_name": a.entry_name,
+                              "matched_name": a.matched_name, "score": a.score, "reason": a.reason},
+                             ensure_ascii=False))
+        return
+    table = Table(title=f"{status} alerts")
+    for col in ("id", "status", "subject", "list", "listed entry", "score", "reason"):
+        table.add_column(col)
+    for a, s in rows:
+        table.add_row(str(a.id), a.status, escape(s.name), a.list, escape(a.entry_name), f"{a.score:.2f}",
+                      escape(a.reason))
+    show_table(table)
+
+
+@cases_app.command("show")
+def cases_show(alert_id: Annotated[int, typer.Argument(help="Alert id.")], db: DbOpt = None) -> None:
+    """One alert: the subject, the match with its explanation, and every decision."""
+    alert, subject, decisions = _cases(db).alert(alert_id)
+    match = dict(alert.match)
+    match.pop("_entry_state", None)
+    print(json.dumps({"id": alert.id, "status": alert.status, "reason": alert.reason,
+                      "subject": {"key": subject.key, "name": subject.name, "country": subject.country,
+                                  "address": subject.address},
+                      "list": alert.list, "entry_key": alert.entry_key, "match": match,
+                      "decisions": [{"id": d.id, "decision": d.decision, "reviewer": d.reviewer, "reason": d.reason,
+                                     "at": d.at.isoformat()} for d in decisions]}, indent=2, ensure_ascii=False))
+
+
+@cases_app.command("decide")
+def cases_decide(
+    alert_id: Annotated[int, typer.Argument(help="Alert id.")],
+    decision: Annotated[str, typer.Option(help="true_match, false_positive or escalate.")],
+    reason: Annotated[str, typer.Option(help="Why: kept in the audit trail.")],
+    reviewer: Annotated[Optional[str], typer.Option(help="Who decides [default: the login name].")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Record a reviewer's decision. A false positive stays quiet in later runs until
+    the list entry or the subject changes."""
+    from banscreen.store.cases import actor_name
+
+    d = _cases(db).decide(alert_id, decision, reviewer or actor_name(), reason)
+    out.print(escape(f"decision #{d.id}: alert #{alert_id} {decision} by {d.reviewer}"))
+
+
+@cases_app.command("runs")
+def cases_runs(limit: Annotated[int, typer.Option(help="At most this many.")] = 20, db: DbOpt = None) -> None:
+    """Screening runs, newest first; a run that died half-way shows as failed."""
+    table = Table(title="runs")
+    for col in ("id", "screen", "status", "started", "actor", "rows", "new alerts", "suppressed", "input"):
+        table.add_column(col)
+    for r in _cases(db).runs(limit):
+        table.add_row(str(r.id), r.screen, r.status, str(r.started_at)[:19], escape(r.actor), str(r.rows),
+                      str(r.alerts_new), str(r.alerts_suppressed), escape(r.input_path))
+    show_table(table)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None) -> None:
+    """Recompute the hash chain; exit 1 naming the first event that was edited,
+    deleted or re-ordered."""
+    result = _cases(db).verify()
+    if result.ok:
+        out.print(f"audit chain intact: {result.events} events")
+        raise typer.Exit(EXIT_CLEAN)
+    err.print(f"[red]audit chain broken[/red]: {escape(result.problem)}")
+    raise typer.Exit(EXIT_HITS)
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """The chain as JSON Lines, oldest first, with each event's hashes."""
+    cases = _cases(db)
+    if output:
+        with output.open("w", encoding="utf-8") as fh:
+            n = cases.export(fh)
+        err.print(f"{n} events written to {escape(str(output))}")
+    else:
+        cases.export(sys.stdout)
+
+
+@app.command("rescreen")
+def rescreen(
+    as_of: Annotated[Optional[str], typer.Option(help="As of this date [default: today].")] = None,
+    min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest name score that alerts.")]
+    = DEFAULT_MIN_SCORE,
+    db: DbOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Screen the stored parties again, only against list entries added or changed
+    since each was last screened; close alerts on entries since removed."""
+    day = _date(as_of, "--as-of")
+    store = _store(home)
+    store.ensure_bundled()
+    counts = _cases(db).rescreen(store, day, min_score)
+    out.print(f"rescreen run #{counts.run_id}: {counts.rows} parties had newer list versions; {counts.new} new "
+              f"alerts, {counts.reopened} reopened, {counts.suppressed} still suppressed, {counts.closed} closed")
+    raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)
 
 
 @app.command("compare")
@@ -446,7 +604,7 @@ def main() -> None:
     other expected failure becomes a message and exit code 2, never a traceback."""
     try:
         app()
-    except (ListError, SourceError, UsageError) as exc:
+    except (ListError, SourceError, UsageError, CaseError) as exc:
         err.print(f"[red]error[/red]: {escape(str(exc))}")
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:

@@ -48,14 +48,17 @@ class Screener:
         hits = self.index.search(subject.name, as_of=o.as_of, countries=[iso] if iso else [],
                                  min_score=o.min_score, lists=o.lists, limit=o.limit * 3)
         matches = []
-        seen: dict[tuple[str, str], int] = {}
+        seen_keys: set[str] = set()
+        seen_names: dict[tuple[str, str], str] = {}  # (list, normalized name) -> dataset
         for hit in hits:
             # The same listing reaches us from several files (an SDN entry in OFAC's own
-            # file and in the CSL; a curated entry beside the official one): keep the best.
-            key = (hit.entry.list, nm.normalize(hit.entry.name).text)
-            if hit.entry.key in seen or key in seen:
+            # file and in the CSL; a curated entry beside the official one): keep the
+            # best. Two entries of one file are two listings, even under one name.
+            name_key = (hit.entry.list, nm.normalize(hit.entry.name).text)
+            if hit.entry.key in seen_keys or seen_names.get(name_key, hit.entry.dataset) != hit.entry.dataset:
                 continue
-            seen[hit.entry.key] = seen[key] = len(matches)
+            seen_keys.add(hit.entry.key)
+            seen_names.setdefault(name_key, hit.entry.dataset)
             matches.append(Match(hit.entry, self._labels.get(hit.entry.dataset, hit.entry.dataset),
                                  hit.matched_name, hit.score, hit.explanation))
         destinations = screen_destination(subject.country, subject.address, o.as_of) if o.destinations else []

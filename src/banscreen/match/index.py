@@ -71,7 +71,9 @@ def _deletes(token: str) -> set[str]:
 
 
 class NameIndex:
-    def __init__(self, entries: Sequence[ListEntry]):
+    def __init__(self, entries: Sequence[ListEntry], weights: "NameIndex | None" = None):
+        """`weights`: take word rarity from another index (a delta index scores a few
+        new entries exactly as the full index would)."""
         self.entries = list(entries)
         self.names: list[IndexedName] = []
         seen: set[tuple[int, tuple[str, ...]]] = set()
@@ -105,11 +107,16 @@ class NameIndex:
         self.by_canonical = dict(by_canonical)
 
         n = max(len(self.names), 1)
-        self._max_weight = math.log(1 + n)
-        self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
+        if weights is not None:
+            self._max_weight = weights._max_weight
+            self.weights = {tok: weights.weight(tok) for tok in self.postings}
+            self.weights.update(weights.weights)
+        else:
+            self._max_weight = math.log(1 + n)
+            self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
         self._common = max(50, int(n * COMMON_TOKEN_SHARE))
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
-        self._min_weight = min(self.weights.values(), default=1.0)
+        self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
         deletes: dict[str, set[str]] = defaultdict(set)
         for tok in self.postings:

@@ -1,0 +1,126 @@
+"""The case store's tables (SQLAlchemy 2). Alembic migrations in `migrations/` create
+them; `tests/test_store_cases.py` checks the two agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Run(Base):
+    """One screening run. `status` is running until its results commit: a run that
+    died half-way stays "running" (shown as failed once its process is gone)."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screen: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # running, completed, failed
+    actor: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    input_path: Mapped[str] = mapped_column(Text)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    list_versions: Mapped[dict[str, Any]] = mapped_column(JSON)  # dataset -> version
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_new: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_suppressed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubjectRow(Base):
+    """A screened party, identified by `key` (the user's id column, else its name and
+    country); `fingerprint` changes when its name, country or address does."""
+
+    __tablename__ = "subjects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    screened_versions: Mapped[dict[str, Any]] = mapped_column(JSON)  # dataset -> version last screened against
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+
+class Alert(Base):
+    """One subject against one list entry. Open until a decision closes it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("subject_id", "entry_key"), Index("ix_alerts_status", "status"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    entry_key: Mapped[str] = mapped_column(String(200))  # "EL:h4989...", "SDN:306"
+    list: Mapped[str] = mapped_column(String(40))
+    entry_name: Mapped[str] = mapped_column(Text)
+    matched_name: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))  # open, closed
+    reason: Mapped[str] = mapped_column(Text)  # why it is open: new match, entry changed, ...
+    entry_fingerprint: Mapped[str] = mapped_column(String(64))
+    subject_fingerprint: Mapped[str] = mapped_column(String(64))
+    list_version: Mapped[str] = mapped_column(String(200))
+    match: Mapped[dict[str, Any]] = mapped_column(JSON)  # the match record, explanation included
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    decision: Mapped[str] = mapped_column(String(30))  # true_match, false_positive, escalate, entry_removed
+    reviewer: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Suppression(Base):
+    """A false-positive decision in force: the pair stays quiet while both
+    fingerprints are those the reviewer saw."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("subject_id", "entry_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    entry_key: Mapped[str] = mapped_column(String(200))
+    entry_fingerprint: Mapped[str] = mapped_column(String(64))
+    subject_fingerprint: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: `hash` covers this event and the previous event's hash."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ChainHead(Base):
+    """One row: the last event's sequence number and hash. Writers lock it, so
+    concurrent writers append to the chain one after another."""
+
+    __tablename__ = "chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
