@@ -60,7 +60,7 @@ class Cluster:
             try:
                 self.user = pwd.getpwnam("postgres")
             except KeyError:
-                raise PostgresUnavailable("running as root and there is no 'postgres' user to run the server as")
+                raise PostgresUnavailable("running as root and there is no 'postgres' user to run the server as") from None
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
             os.chown(self.sockets, self.user.pw_uid, self.user.pw_gid)
         self._run([str(bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",

@@ -48,6 +48,9 @@ def connect(spec: str, memory_limit: str = "auto", timeout: str = "20s"):
     except ImportError:
         raise DaskError("Dask is not installed: pip install 'banscreen[dask]'") from None
     kind, value = parse_spec(spec)
+    # Dask's statistical profiler samples every worker thread every 10 ms: overhead and,
+    # with this Python, log noise, for nothing a screening run reads.
+    os.environ.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
     try:
         if kind == "local":
             cluster = LocalCluster(n_workers=value, threads_per_worker=1, processes=True, dashboard_address=":0",

@@ -460,14 +460,20 @@ class CaseStore:
                 # assets are identified by label, not by a name to match: only parties re-screen
                 subjects = list(s.execute(select(SubjectRow).where(SubjectRow.key.not_like("id:asset:%"))
                                           .order_by(SubjectRow.id)).scalars())
+                open_by_subject: dict[int, list[Alert]] = {}
+                for alert in s.execute(select(Alert).where(Alert.status == "open")).scalars():
+                    open_by_subject.setdefault(alert.subject_id, []).append(alert)
                 for subject in subjects:
                     stale = {d: subject.screened_versions.get(d) for d in current
                              if subject.screened_versions.get(d) != versions[d] or subject.as_of < as_of}
                     if not stale:
                         continue
                     counts.rows += 1
+                    searched: set[str] = set()  # entry keys this re-screen looked at again
+                    matched: set[str] = set()
                     for dataset, old in stale.items():
                         index, removed = delta(dataset, old, subject.as_of)
+                        searched |= {e.key for e in index.entries}
                         iso = to_iso2(subject.country) if subject.country else None
                         if index.entries:
                             for hit in index.search(subject.name, as_of=as_of, countries=[iso] if iso else [],
@@ -477,9 +483,11 @@ class CaseStore:
                                 f = findings_for(PartyResult(Subject(0, 0, subject.name, subject.country,
                                                                      subject.address), (match,)))[0]
                                 self._apply(s, writer, subject, f, run, counts)
+                                matched.add(f.entry_key)
                         known = entries_by_key(dataset)
-                        for alert in s.execute(select(Alert).where(Alert.subject_id == subject.id,
-                                                                   Alert.status == "open")).scalars():
+                        for alert in open_by_subject.get(subject.id, []):
+                            if alert.status != "open":
+                                continue
                             if alert.entry_key in removed:
                                 self._close(s, writer, alert, "entry_removed",
                                             f"removed from {dataset} in version {versions[dataset]}", run)
@@ -488,6 +496,11 @@ class CaseStore:
                                 ended = known[alert.entry_key].end_date
                                 self._close(s, writer, alert, "entry_removed",
                                             f"the listing is not in force on {as_of} (ended {ended})", run)
+                                counts.closed += 1
+                            elif alert.entry_key in searched and alert.entry_key not in matched \
+                                    and alert.entry_key in known:
+                                self._close(s, writer, alert, "no_longer_matches",
+                                            f"the changed entry no longer matches (re-screen run {run_id})", run)
                                 counts.closed += 1
                     subject.screened_versions = {**subject.screened_versions, **versions}
                     subject.as_of, subject.last_run_id = as_of, run_id
