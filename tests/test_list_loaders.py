@@ -217,3 +217,90 @@ def test_loader_detection(lists_dir):
         loader_for(lists_dir / "SOURCES.md")
     with pytest.raises(ListError, match="unknown list format"):
         loader_for(lists_dir, "pdf")
+
+
+# --- OFAC Enhanced XML, FollowTheMoney with the 50 percent rule, custom CSV ------------------
+
+def test_ofac_enhanced_xml_zip(lists_dir):
+    from banscreen.lists import OfacXmlLoader
+
+    path = lists_dir / "ofac-consolidated-nonsdn-2025-01_moov-watchman" / "CONS_ENHANCED.ZIP"
+    assert isinstance(loader_for(path), OfacXmlLoader)
+    r = OfacXmlLoader().load(path)
+    assert r.rows == 443 and r.issues == [] and r.published == dt.date(2025, 1, 10)
+    by_list: dict[str, int] = {}
+    for e in r.entries:
+        by_list[e.list] = by_list.get(e.list, 0) + 1
+    assert by_list == {"SSI": 286, "PLC": 78, "CMIC": 68, "NS-MBS": 12, "CAP": 1, "FSE": 1, "SDN": 77}
+    haniya = next(e for e in r.entries if e.name == "HANIYA, Ismail Abdul Salah")
+    assert haniya.kind == "person" and "HANIYYA, Ismaeel" in haniya.aliases
+    assert haniya.start_date == dt.date(2006, 4, 12) and haniya.list == "PLC"
+    huawei = next(e for e in r.entries if e.name == "HUAWEI TECHNOLOGIES CO., LTD.")
+    assert huawei.list == "CMIC" and huawei.start_date == dt.date(2021, 6, 3)
+
+
+def test_zip_traversal_and_bomb_refused(tmp_path):
+    import zipfile
+
+    from banscreen.lists._util import read_zip_member
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../../etc/SDN_ENHANCED.XML", "<x/>")
+    with pytest.raises(ListError, match="leaves the archive"):
+        read_zip_member(evil, ".xml")
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("CONS_ENHANCED.XML", b"\0" * (50 * 2**20))
+    with pytest.raises(ListError, match="zip bomb"):
+        read_zip_member(bomb, ".xml")
+
+
+def test_ftm_ownership_fifty_percent_rule():
+    from banscreen.lists import FtmJsonLoader
+
+    path = Path(__file__).parent / "data" / "lists" / "ownership.ftm.json"
+    r = FtmJsonLoader().load(path)
+    by_id = {e.entry_id: e for e in r.entries}
+    assert {by_id["os-a"].list, by_id["os-b"].list, by_id["os-p"].list} == {"SDN", "EU-FSF", "UK-HMT"}
+    gamma = by_id["50pct:os-c"]  # A blocked owns 30 %, B blocked owns 25 % -> C blocked
+    assert gamma.list == "OFAC-50" and gamma.name == "Gamma Logistics JSC" and "Gamma Log" in gamma.aliases
+    assert "owned 55% by blocked parties" in gamma.remarks and "Alpha Holdings Ltd 30%" in gamma.remarks
+    assert (gamma.start_date, gamma.end_date) == (dt.date(2022, 6, 3), dt.date(2026, 1, 31))  # from the owners
+    delta = by_id["50pct:os-d"]  # owned 51 % by C, blocked by the rule: the chain goes on
+    assert "Gamma Logistics JSC 51%" in delta.remarks
+    assert "50pct:os-e" not in by_id and "50pct:os-f" not in by_id and "50pct:os-g" not in by_id  # 40 %; a cycle
+    reasons = " | ".join(i.reason for i in r.issues)
+    assert "Epsilon Trading Co: 40% owned by blocked parties plus an unknown share held by blocked os-p" in reasons
+    assert "percentage 'about half' is not a number" in reasons
+    assert any(i.line == 20 and "not an FtM entity" in i.reason for i in r.issues)
+
+
+def test_ftm_blocked_company_screens(tmp_path):
+    from banscreen.lists.store import ListStore
+    from banscreen.model import Subject
+    from banscreen.screen import ScreenOptions, open_screener
+
+    store = ListStore(tmp_path / "home")
+    store.import_file(Path(__file__).parent / "data" / "lists" / "ownership.ftm.json", format="ftm")
+    screener, _ = open_screener(store, ScreenOptions(as_of=dt.date(2024, 1, 1)))
+    hit = screener.screen(Subject(1, 2, "Delta Shipping FZE")).matches[0]
+    assert hit.entry.list == "OFAC-50" and "51%" in hit.entry.remarks
+    screener, _ = open_screener(store, ScreenOptions(as_of=dt.date(2026, 6, 1)))  # B's listing ended
+    assert all(m.entry.list != "OFAC-50" for m in screener.screen(Subject(1, 2, "Delta Shipping FZE")).matches)
+
+
+def test_custom_blocklist_csv(tmp_path):
+    from banscreen.lists import CustomCsvLoader
+
+    path = tmp_path / "blocklist.csv"
+    path.write_text("name,aliases,country,list,start_date,reason\n"
+                    "Shady Reseller GmbH,Shady GmbH;SR GmbH,DE,INTERNAL,2025-01-01,chargebacks\n"
+                    ",nameless,,,,\n"
+                    "Bad Date Ltd,,GB,,2025-13-01,\n")
+    assert isinstance(loader_for(path), CustomCsvLoader)
+    r = CustomCsvLoader().load(path)
+    assert [e.name for e in r.entries] == ["Shady Reseller GmbH"]
+    e = r.entries[0]
+    assert e.list == "INTERNAL" and e.aliases == ("Shady GmbH", "SR GmbH") and e.countries == ("DE",)
+    assert [(i.line, i.reason) for i in r.issues] == [(3, "entry has no name"), (4, "not a date: '2025-13-01'")]

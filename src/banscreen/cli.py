@@ -507,6 +507,48 @@ def lists_import(
         err.print(f"[yellow]skipped or amended[/yellow]: {escape(str(issue))}")
 
 
+@lists_app.command("update")
+def lists_update(
+    config: Annotated[Optional[Path], typer.Option(help="Sources file [default: $BANSCREEN_HOME/sources.yaml, else "
+                                                        "the built-in OFAC and trade.gov sources].")] = None,
+    only: Annotated[Optional[list[str]], typer.Option(help="Update only this source (repeatable).")] = None,
+    force: Annotated[bool, typer.Option(help="Import even when the entry count drops past --max-drop.")] = False,
+    max_drop: Annotated[float, typer.Option(min=0.0, max=1.0, help="Largest share of entries a new version may "
+                                                                   "lose.")] = 0.2,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds to wait for a server.")] = 60.0,
+    retries: Annotated[int, typer.Option(min=1, help="Attempts per source.")] = 3,
+    max_mib: Annotated[int, typer.Option(min=1, help="Largest download accepted, MiB.")] = 512,
+    home: HomeOpt = None,
+) -> None:
+    """Fetch the configured lists (conditional requests), refuse broken or shrunken
+    files, import atomically and show what changed. Exit 2 if any source failed."""
+    from banscreen.lists.update import Updater, load_sources
+
+    store = _store(home)
+    store.ensure_bundled()
+    sources = load_sources(config, store.root)
+    if only:
+        unknown = set(only) - {s.name for s in sources}
+        if unknown:
+            raise UsageError(f"--only: no source named {', '.join(sorted(unknown))}")
+        sources = [s for s in sources if s.name in only]
+    updater = Updater(store, timeout=timeout, retries=retries, max_bytes=max_mib * 2**20, max_drop=max_drop,
+                      force=force)
+    failed = 0
+    for source in sources:
+        outcome = updater.update(source)
+        colour = "green" if outcome.status == "imported" else "red" if not outcome.ok else "white"
+        out.print(f"[{colour}]{outcome.status}[/{colour}] {escape(source.name)}: {escape(outcome.message)}")
+        if outcome.diff:
+            for title, items in (("+", outcome.diff.added), ("-", outcome.diff.removed)):
+                for e in items[:10]:
+                    out.print(escape(f"    {title} [{e.list}] {e.name}"))
+                if len(items) > 10:
+                    out.print(f"    ... {len(items) - 10} more")
+        failed += not outcome.ok
+    raise typer.Exit(EXIT_INPUT if failed else EXIT_CLEAN)
+
+
 @lists_app.command("history")
 def lists_history(
     dataset: Annotated[Optional[str], typer.Argument(help="Only this dataset.")] = None,

@@ -6,12 +6,16 @@ from pathlib import Path
 
 from banscreen.lists.bis_dpl import DplLoader
 from banscreen.lists.csl_csv import CslCsvLoader
+from banscreen.lists.custom_csv import CustomCsvLoader
+from banscreen.lists.ftm_json import FtmJsonLoader
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
 from banscreen.lists.ofac_csv import OfacCsvLoader
+from banscreen.lists.ofac_xml import OfacXmlLoader
 from banscreen.lists.telecom_yaml import TelecomYamlLoader
 
 LOADERS: dict[str, type[ListLoader]] = {
-    cls.format: cls for cls in (OfacCsvLoader, CslCsvLoader, DplLoader, TelecomYamlLoader)
+    cls.format: cls for cls in (OfacXmlLoader, OfacCsvLoader, CslCsvLoader, DplLoader, TelecomYamlLoader,
+                                  FtmJsonLoader, CustomCsvLoader)
 }
 
 
@@ -31,4 +35,4 @@ def loader_for(path: Path, format: str | None = None) -> ListLoader:
 
 
 __all__ = ["LOADERS", "ListError", "ListLoader", "LoadResult", "loader_for",
-           "OfacCsvLoader", "CslCsvLoader", "DplLoader", "TelecomYamlLoader"]
+           "OfacCsvLoader", "OfacXmlLoader", "CslCsvLoader", "DplLoader", "TelecomYamlLoader"]

@@ -84,3 +84,33 @@ def split_multi(text: str, sep: str = ";") -> tuple[str, ...]:
         if part and part not in out:
             out.append(part)
     return tuple(out)
+
+
+MAX_UNZIPPED = 1 << 30  # 1 GiB
+MAX_RATIO = 200  # uncompressed / compressed: more is a zip bomb, not a list
+
+
+def read_zip_member(path: Path, suffix: str) -> tuple[str, bytes]:
+    """The one member of a ZIP archive whose name ends with `suffix`, read in memory:
+    refused when its name climbs out of the archive, or its size or compression
+    ratio says zip bomb."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = [i for i in z.infolist() if i.filename.lower().endswith(suffix.lower())]
+            if len(members) != 1:
+                raise ListError(f"{path}: expected one *{suffix} file in the archive, found {len(members)}")
+            info = members[0]
+            if info.filename.startswith(("/", "\\")) or ".." in Path(info.filename).parts:
+                raise ListError(f"{path}: refused: member name {info.filename!r} leaves the archive")
+            if info.file_size > MAX_UNZIPPED or info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ListError(f"{path}: refused: {info.filename} would unpack to {info.file_size:,} bytes from "
+                                f"{info.compress_size:,} (zip bomb limits: {MAX_UNZIPPED:,} bytes, ratio {MAX_RATIO})")
+            with z.open(info) as fh:
+                data = fh.read(MAX_UNZIPPED + 1)
+            if len(data) > MAX_UNZIPPED:
+                raise ListError(f"{path}: refused: {info.filename} unpacks past {MAX_UNZIPPED:,} bytes")
+            return info.filename, data
+    except zipfile.BadZipFile as exc:
+        raise ListError(f"{path}: damaged ZIP archive: {exc}") from None
