@@ -431,6 +431,49 @@ def rescreen(
     raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)
 
 
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    owner: Annotated[str, typer.Option(help="Who the key belongs to (recorded with every decision).")],
+    role: Annotated[str, typer.Option(help="screener, reviewer or admin.")] = "screener",
+    db: DbOpt = None,
+) -> None:
+    """Make an API key. It is printed once; only its hash is stored."""
+    key_id, key = _cases(db).create_key(owner, role)
+    err.print(escape(f"key #{key_id} for {owner} ({role}); keep it, it is not shown again:"))
+    print(key)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
+    db: DbOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Run the HTTP API and the review page (uvicorn)."""
+    import os
+
+    import uvicorn
+
+    if home:
+        os.environ["BANSCREEN_HOME"] = str(home)
+    if db:
+        os.environ["BANSCREEN_DB"] = db
+    store = _store(home)
+    store.ensure_bundled()
+    from banscreen.screen import build_index
+
+    build_index(store, store.select(dt.date.today()).versions)  # the index cache, before workers start
+    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /docs), {workers} worker(s)"))
+    uvicorn.run("banscreen.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=False)
+
+
 @app.command("compare")
 def compare_names(
     name1: Annotated[Optional[str], typer.Argument(help="First name.")] = None,

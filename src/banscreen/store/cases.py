@@ -29,7 +29,7 @@ from banscreen.match.countries import to_iso2
 from banscreen.model import AssetResult, ListEntry, LoadIssue, Match, PartyResult, Subject
 from banscreen.report.records import destination_record, finding_record, match_record
 from banscreen.store import audit
-from banscreen.store.schema import Alert, Decision, Run, SubjectRow, Suppression
+from banscreen.store.schema import Alert, ApiKey, AuditEvent, Decision, Run, SubjectRow, Suppression
 
 DECISIONS = ("true_match", "false_positive", "escalate")
 SYSTEM_DECISIONS = ("entry_removed", "no_longer_matches")
@@ -326,6 +326,54 @@ class CaseStore:
         s.flush()
         alert.status, alert.updated_at = "closed", d.at
         writer.append("decision.made", "decision", d.id, _decision_payload(d))
+
+    # -- API keys ------------------------------------------------------------------------------
+    ROLES = ("screener", "reviewer", "admin")
+
+    def create_key(self, owner: str, role: str, actor: str | None = None) -> tuple[int, str]:
+        """A new key: returns its id and the key itself, which is shown once and never stored."""
+        import secrets
+
+        if role not in self.ROLES:
+            raise CaseError(f"role must be one of {', '.join(self.ROLES)}, not {role!r}")
+        if not owner.strip():
+            raise CaseError("a key needs an owner")
+        key = "bsk_" + secrets.token_urlsafe(32)
+        with self.sessions.begin() as s:
+            writer = audit.AuditWriter(s, actor or actor_name())
+            row = ApiKey(owner=owner, role=role, prefix=key[:10], key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                         created_at=dt.datetime.now(dt.timezone.utc), revoked=False)
+            s.add(row)
+            s.flush()
+            writer.append("key.created", "api_key", row.id, {"owner": owner, "role": role, "prefix": row.prefix})
+            return row.id, key
+
+    def check_key(self, key: str) -> tuple[str, str] | None:
+        """(owner, role) for a valid key, else None."""
+        if not key or not key.startswith("bsk_"):
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        with self.sessions() as s:
+            row = s.execute(select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked.is_(False))
+                            ).scalar_one_or_none()
+            return (row.owner, row.role) if row else None
+
+    def alerts_by_day(self, days: int = 30) -> list[tuple[str, int]]:
+        """Alerts opened per day, for the dashboard's chart."""
+        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
+        with self.sessions() as s:
+            rows = s.execute(select(AuditEvent.at).where(AuditEvent.action == "alert.opened",
+                                                         AuditEvent.at >= since)).scalars().all()
+        per: dict[str, int] = {}
+        for at in rows:
+            day = at.strftime("%Y-%m-%d")
+            per[day] = per.get(day, 0) + 1
+        return sorted(per.items())
+
+    def counts_by_list(self) -> list[tuple[str, str, int]]:
+        with self.sessions() as s:
+            return [tuple(r) for r in s.execute(select(Alert.list, Alert.status, func.count())
+                                                .group_by(Alert.list, Alert.status)).all()]
 
     # -- review --------------------------------------------------------------------------------
     def decide(self, alert_id: int, decision: str, reviewer: str, reason: str) -> Decision:
