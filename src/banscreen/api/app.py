@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal, Optional
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -32,6 +32,7 @@ from banscreen.screen import DEFAULT_MIN_SCORE, EquipmentOptions, ScreenOptions,
 from banscreen.store import CaseError, CaseStore
 
 ROLE_LEVEL = {"screener": 1, "reviewer": 2, "admin": 3}
+AlertId = Path(ge=1, le=2**31 - 1, description="alert id")  # database integers are bounded
 SESSION_COOKIE = "banscreen_session"
 
 
@@ -230,18 +231,18 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
 
     @app.get("/v1/cases", tags=["cases"])
     def list_cases(status: Literal["open", "closed", "all"] = "open", list_code: Optional[str] = Query(None, alias="list"),
-                   limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                   limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=2**31 - 1),
                    who: Principal = Depends(role("screener"))) -> dict:
         rows = cases.alerts(None if status == "all" else status, list_code, limit, offset)
         return {"alerts": [_alert_summary(a, s) for a, s in rows]}
 
     @app.get("/v1/cases/{alert_id}", tags=["cases"])
-    def show_case(alert_id: int, who: Principal = Depends(role("screener"))) -> dict:
+    def show_case(alert_id: int = AlertId, who: Principal = Depends(role("screener"))) -> dict:
         alert, subject, decisions = cases.alert(alert_id)
         return _alert_detail(alert, subject, decisions)
 
     @app.post("/v1/cases/{alert_id}/decision", tags=["cases"])
-    def decide(alert_id: int, body: DecisionIn, who: Principal = Depends(role("reviewer"))) -> dict:
+    def decide(body: DecisionIn, alert_id: int = AlertId, who: Principal = Depends(role("reviewer"))) -> dict:
         d = cases.decide(alert_id, body.decision, who.owner, body.reason)
         return {"decision_id": d.id, "alert_id": alert_id, "decision": d.decision, "reviewer": d.reviewer}
 
@@ -314,7 +315,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                     lists_present=lists_present)
 
     @app.get("/alerts/{alert_id}", response_class=HTMLResponse, include_in_schema=False)
-    def alert_page(request: Request, alert_id: int):
+    def alert_page(request: Request, alert_id: int = AlertId):
         user = web_user(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
@@ -325,7 +326,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                     match=match, entry=entry_state)
 
     @app.post("/alerts/{alert_id}/decide", include_in_schema=False)
-    def decide_form(request: Request, alert_id: int, decision: str = Form(...), reason: str = Form(...),
+    def decide_form(request: Request, alert_id: int = AlertId, decision: str = Form(...), reason: str = Form(...),
                     csrf: str = Form(...)):
         user = web_user(request)
         if user is None:
