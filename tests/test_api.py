@@ -216,3 +216,28 @@ def test_review_page_in_chromium(live_server, tmp_path):
         browser.close()
     _, _, decisions = cases.alert(first_id)
     assert decisions[-1].reviewer == "reviewer-user" and decisions[-1].decision == "false_positive"
+
+
+def test_lists_refresh_switches_versions_atomically(tmp_path, bundled_home):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(bundled_home / "lists", home / "lists")  # the bundled versions, without rebuilding them
+    store = ListStore(home)
+    cases = CaseStore(f"sqlite:///{tmp_path / 'c.db'}")
+    admin = cases.create_key("ops", "admin")[1]
+    screener_key = cases.create_key("shop", "screener")[1]
+    client = TestClient(create_app(store, cases))
+    party = {"name": "Shady Reseller GmbH", "country": "DE"}
+    assert client.post("/v1/screen/party", json=party, headers=h(screener_key)).json()["matches"] == []
+    assert client.post("/v1/lists/refresh", headers=h(screener_key)).status_code == 403
+    assert client.post("/v1/lists/refresh", headers=h(admin)).json()["switched"] is False
+    blocklist = tmp_path / "blocklist.csv"
+    blocklist.write_text("name,country,list,reason\nShady Reseller GmbH,DE,INTERNAL,chargebacks\n")
+    store.import_file(blocklist, format="custom-csv", published=dt.date(2026, 1, 1))
+    # imported but not yet in force for the service: requests still see the old versions
+    assert not any(v["label"].startswith("custom@") for v in client.get("/v1/ready").json()["list_versions"])
+    r = client.post("/v1/lists/refresh", headers=h(admin)).json()
+    assert r["switched"] is True and any(label.startswith("custom@") for label in r["in_force"])
+    matches = client.post("/v1/screen/party", json=party, headers=h(screener_key)).json()["matches"]
+    assert matches and matches[0]["list"] == "INTERNAL"

@@ -452,6 +452,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
+    refresh_hours: Annotated[float, typer.Option(min=0.0, help="Fetch the configured lists and switch versions "
+                                                               "this often (0: never).")] = 0.0,
     db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
@@ -464,6 +466,7 @@ def serve(
         os.environ["BANSCREEN_HOME"] = str(home)
     if db:
         os.environ["BANSCREEN_DB"] = db
+    os.environ["BANSCREEN_REFRESH_HOURS"] = str(refresh_hours)
     store = _store(home)
     store.ensure_bundled()
     from banscreen.screen import build_index

@@ -42,6 +42,7 @@ class Settings:
     rate_per_second: float = 200.0  # per key, sustained
     rate_burst: int = 400
     session_hours: int = 8
+    refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
 
 
 # --- request and response models ------------------------------------------------------------
@@ -107,8 +108,37 @@ class RateLimiter:
 
 
 def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings()) -> FastAPI:
-    screener, selection = open_screener(store, ScreenOptions())
-    equipment, _ = open_equipment_screener(store, EquipmentOptions())
+    # What requests screen against, as one tuple: a refresh builds the next one aside
+    # and swaps it in with one assignment, so a request never sees half of a switch.
+    state = {"current": _loaded(store)}
+    refresh_lock = threading.Lock()
+
+    def refresh(fetch: bool) -> dict:
+        """Fetch the configured lists (when `fetch`), then switch to the versions in
+        force today if they changed."""
+        with refresh_lock:
+            outcomes = []
+            if fetch:
+                from banscreen.lists.update import Updater, load_sources
+
+                updater = Updater(store)
+                outcomes = [updater.update(src) for src in load_sources(None, store.root)]
+            before = [v.label for v in state["current"][1].versions]
+            after = [v.label for v in store.select(dt.date.today()).versions]
+            if after != before:
+                state["current"] = _loaded(store)
+            return {"switched": after != before, "in_force": after,
+                    "updates": [{"source": o.source, "status": o.status, "message": o.message} for o in outcomes]}
+
+    if settings.refresh_hours > 0:
+        def every():
+            while True:
+                time.sleep(settings.refresh_hours * 3600)
+                try:
+                    refresh(fetch=True)
+                except Exception:  # a failed refresh keeps the versions in force; try again next time
+                    pass
+        threading.Thread(target=every, daemon=True, name="banscreen-list-refresh").start()
     limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
     sessions: dict[str, tuple[Principal, float, str]] = {}  # token -> (principal, expiry, csrf)
     pages = Environment(loader=PackageLoader("banscreen.api", "templates"), autoescape=select_autoescape(["html"]))
@@ -158,6 +188,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
         return check
 
     def screen_one(p: PartyIn) -> ScreenResult:
+        screener = state["current"][0]
         as_of = p.as_of or dt.date.today()
         one = Screener(screener.index, screener.versions, ScreenOptions(as_of=as_of, min_score=p.min_score))
         result = one.screen(Subject(row=1, line=0, name=p.name, country=p.country, address=p.address))
@@ -171,8 +202,15 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
 
     @app.get("/v1/ready", tags=["service"])
     def ready() -> dict:
+        screener, selection, _ = state["current"]
         return {"ready": True, "entries": len(screener.index.entries),
                 "list_versions": [{"label": v.label, "published": v.published.isoformat()} for v in selection.versions]}
+
+    @app.post("/v1/lists/refresh", tags=["lists"])
+    def refresh_lists(fetch: bool = False, who: Principal = Depends(role("admin"))) -> dict:
+        """Switch to the newest list versions in the store (after `lists import`), or with
+        `fetch=true` first fetch the configured sources as `lists update` does."""
+        return refresh(fetch)
 
     @app.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
     def screen_party(body: PartyIn, who: Principal = Depends(role("screener"))) -> ScreenResult:
@@ -213,18 +251,18 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
         for i, a in enumerate(body.assets, 1):
             asset = Asset(i, 0, "api", a.label or f"asset {i}",
                           tuple(Observation(o.kind, o.value, "api") for o in a.observations))
-            findings = equipment.resolver.screen(asset, as_of)
+            findings = state["current"][2].resolver.screen(asset, as_of)
             out.append({"label": asset.label, "findings": [finding_record(f) for f in findings]})
         return {"as_of": as_of.isoformat(), "assets": out}
 
     @app.get("/v1/lists", tags=["lists"])
     def lists(who: Principal = Depends(role("screener"))) -> dict:
-        return {"in_force": [v.as_dict() for v in selection.versions],
+        return {"in_force": [v.as_dict() for v in state["current"][1].versions],
                 "history": [v.as_dict() for v in store.versions()]}
 
     @app.get("/v1/lists/{dataset}/entries/{entry_id}", tags=["lists"])
     def entry(dataset: str, entry_id: str, who: Principal = Depends(role("screener"))) -> dict:
-        found = [e for e in screener.index.entries if e.dataset == dataset and e.entry_id == entry_id]
+        found = [e for e in state["current"][0].index.entries if e.dataset == dataset and e.entry_id == entry_id]
         if not found:
             raise HTTPException(404, f"no entry {entry_id!r} in {dataset!r}")
         return {"entries": [entry_to_dict(e) for e in found]}
@@ -276,7 +314,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                             colors={"open": SEVERITY_COLORS["error"], "closed": SEVERITY_COLORS["note"]}),
                   bar_chart(cases.alerts_by_day(), "Alerts opened per day (30 days)", "chart-over-time")]
         return page("dashboard.html", user=user[0], counts=counts, by_list=by_list, charts=charts,
-                    versions=selection.versions, runs=cases.runs(10))
+                    versions=state["current"][1].versions, runs=cases.runs(10))
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(error: str = ""):
@@ -341,6 +379,13 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
     return app
 
 
+def _loaded(store: ListStore):
+    """(party screener, its version selection, equipment screener) for today."""
+    screener, selection = open_screener(store, ScreenOptions())
+    equipment, _ = open_equipment_screener(store, EquipmentOptions())
+    return screener, selection, equipment
+
+
 def _alert_summary(a, s) -> dict:
     return {"id": a.id, "status": a.status, "subject": s.name, "subject_key": s.key, "list": a.list,
             "entry_key": a.entry_key, "entry_name": a.entry_name, "matched_name": a.matched_name, "score": a.score,
@@ -365,4 +410,5 @@ def app_from_env() -> FastAPI:
 
     store = ListStore(default_root())
     store.ensure_bundled()
-    return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None))
+    refresh = float(os.environ.get("BANSCREEN_REFRESH_HOURS") or 0)
+    return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), Settings(refresh_hours=refresh))
