@@ -152,8 +152,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def live_server(tmp_path, bundled_home):
-    cases, keys = seeded(f"sqlite:///{tmp_path / 'live.db'}", bundled_home)
+def live_server(db_url, bundled_home):
+    cases, keys = seeded(db_url, bundled_home)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ListStore(bundled_home), cases), host="127.0.0.1", port=port,
                                            log_level="warning"))
