@@ -231,7 +231,14 @@ def screen_parties(
         if not quiet:
             err.print(escape(f"Dask: {len(client.scheduler_info()['workers'])} workers at "
                              f"{client.scheduler.address}"))
-        results = screen_on_cluster(client, screener, subjects, chunk_rows)
+        if file.suffix.lower() in (".parquet", ".pq") or input_format == "parquet":
+            from banscreen.scale.dask_screen import screen_parquet_on_cluster
+
+            # Parquet splits into row groups: the workers read their own partitions
+            results = screen_parquet_on_cluster(client, screener, file,
+                                                ColumnMap(name_col, country_col, address_col, id_col))
+        else:
+            results = screen_on_cluster(client, screener, subjects, chunk_rows)
     else:
         results = screener.screen_all(subjects)
     try:

@@ -139,3 +139,77 @@ def screen_on_cluster(client, screener, items: Iterable[Subject | LoadIssue], ch
             break
         yield from drain(block=False)
     yield from drain(block=True)
+
+
+def _screen_row_group(screener, path: str, group: int, first_row: int, mapping: dict[str, str | None]):
+    """On a worker: read one Parquet row group, screen its rows. Returns, per row,
+    (row, fields, name, country, address, hits-or-None, error-or-None), hits compact
+    as in `_screen_chunk`."""
+    import pyarrow.parquet as pq
+
+    position = screener.entry_positions()
+    table = pq.ParquetFile(path).read_row_group(group)
+    out = []
+    for j, raw in enumerate(table.to_pylist()):
+        row = first_row + j
+        fields = {str(k): "" if v is None else str(v) for k, v in raw.items()}
+        name = fields.get(mapping["name"], "").strip()
+        if not name:
+            out.append((row, fields, "", "", "", None, f"empty name in column {mapping['name']!r}"))
+            continue
+        country = fields.get(mapping["country"], "").strip() if mapping.get("country") else ""
+        address = fields.get(mapping["address"], "").strip() if mapping.get("address") else ""
+        result = screener.screen(Subject(row=row, line=row, name=name, country=country, address=address))
+        hits = None
+        if result.hit:
+            hits = (tuple((position[id(m.entry)], m.list_version, m.matched_name, m.score, m.explanation)
+                          for m in result.matches), result.destinations)
+        out.append((row, fields, name, country, address, hits, None))
+    return out
+
+
+def screen_parquet_on_cluster(client, screener, path, columns=None, shared=None,
+                              on_chunk=None) -> Iterator[PartyResult | LoadIssue]:
+    """A Parquet file read in partitions by the workers themselves: one task per row
+    group, each reading its own rows (the workers must see `path`, as on a shared
+    filesystem). The client reads only the file's footer, for the row offsets and the
+    columns. Results come back in row order, as from `screen_on_cluster`."""
+    import pyarrow.parquet as pq
+
+    from banscreen.sources.interface import ColumnMap, SourceError
+    from banscreen.sources.parties import USUAL, _resolve
+
+    path = str(path)
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:
+        raise SourceError(path, f"not a readable Parquet file: {exc}") from None
+    header = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    columns = columns or ColumnMap()
+    mapping = {role: _resolve(header, getattr(columns, role), role, path, 1) for role in USUAL}
+    if mapping["name"] is None:
+        raise SourceError(path, f"no name column found (columns: {', '.join(header)}); name it with --name-col")
+    if shared is None:
+        shared = share(client, screener)
+    entries = screener.index.entries
+    futures, first = [], 1
+    for group in range(meta.num_row_groups):
+        futures.append(client.submit(_screen_row_group, shared, path, group, first, mapping, pure=False))
+        first += meta.row_group(group).num_rows
+    for future in futures:  # in order; Dask reruns a group whose worker died
+        rows = future.result()
+        for row, fields, name, country, address, hits, error in rows:
+            if error:
+                yield LoadIssue(path, row, error)
+                continue
+            subject = Subject(row=row, line=row, name=name, country=country, address=address,
+                              id=fields.get(mapping["id"], "") if mapping.get("id") else "", fields=fields,
+                              source=path)
+            if hits is None:
+                yield PartyResult(subject)
+            else:
+                matches, destinations = hits
+                yield PartyResult(subject, tuple(Match(entries[pos], version, n, score, explanation)
+                                                 for pos, version, n, score, explanation in matches), destinations)
+        if on_chunk:
+            on_chunk(len(rows))
