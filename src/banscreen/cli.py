@@ -484,6 +484,68 @@ def serve(
                 log_level="warning", proxy_headers=False)
 
 
+android_app = typer.Typer(no_args_is_help=True, help="Find ADUPS-style pre-installed spyware.")
+app.add_typer(android_app, name="android")
+
+
+@android_app.command("scan")
+def android_scan(
+    paths: Annotated[list[Path], typer.Argument(help="adb captures (pm list packages -f -i -U, dumpsys package, "
+                                                     "getprop), build.prop files or firmware folders.")],
+    stix: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a STIX 2.1 bundle "
+                                                            "(repeatable).")] = None,
+    indicators: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a YAML file in "
+                                                                  "android_indicators.yaml's format.")] = None,
+    as_of: Annotated[Optional[str], typer.Option(help="As of this date, for the device-maker check.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, html or sarif.")] = "table",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Scan adb captures and firmware trees for pre-installed spyware indicators
+    (ADUPS FOTA and others), risky permission sets, and covered device makers."""
+    import yaml
+
+    from banscreen.android import AndroidScanner
+    from banscreen.lists.stix import load_stix
+    from banscreen.match.android import Indicator, IndicatorMatcher, bundled_indicators
+    from banscreen.screen import EquipmentOptions, open_equipment_screener
+    from banscreen.sources import android_captures
+
+    if format not in FORMATS:
+        raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    day = _date(as_of, "--as-of")
+    found = list(bundled_indicators())
+    for bundle in stix or []:
+        more, problems = load_stix(bundle)
+        found += more
+        for p in problems:
+            if not quiet:
+                err.print(f"[yellow]not read[/yellow]: {escape(str(p))}")
+    for extra in indicators or []:
+        try:
+            doc = yaml.safe_load(extra.read_text("utf-8"))
+            for fam in doc["families"]:
+                for i in fam["indicators"]:
+                    found.append(Indicator(i["kind"], str(i["value"]), fam["name"], i.get("severity", "high"),
+                                           i.get("note", ""), "; ".join(fam.get("sources") or [str(extra)])))
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise UsageError(f"--indicators {extra}: not an indicators file: {exc}") from None
+    equipment, selection = open_equipment_screener(_store(home), EquipmentOptions(as_of=day))
+    scanner = AndroidScanner(IndicatorMatcher(found), equipment, day)
+    context = ReportContext.build("android", day, selection.versions, [p for p in paths if p.is_file()],
+                                  {"indicators": len(found)}, command=" ".join(["banscreen", *sys.argv[1:]]))
+
+    def units():
+        for path in paths:
+            yield from scanner.scan_all(android_captures.read(path))
+
+    summary = _run("android", units(), format, output, context, quiet, False, None)
+    if not quiet and format != "table":
+        err.print(f"{summary.rows} units scanned, {summary.hits} with findings, {summary.errors} unreadable")
+    raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
+
+
 @app.command("compare")
 def compare_names(
     name1: Annotated[Optional[str], typer.Argument(help="First name.")] = None,

@@ -229,3 +229,18 @@ class Finding:
     source_url: str = ""
     vendor: str = ""  # covered vendor id, for equipment
     detail: Mapping[str, Any] = field(default_factory=dict)  # the screen's own record of it
+
+
+@dataclass(frozen=True, slots=True)
+class AndroidResult:
+    """One scanned unit (a package in a capture or firmware, or a device's properties)
+    and what it matched. `findings` hold banscreen.match.android.AndroidFinding."""
+
+    path: str
+    line: int
+    package: str
+    findings: tuple = ()
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.findings)

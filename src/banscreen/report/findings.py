@@ -3,7 +3,9 @@ and the shared finding model."""
 
 from __future__ import annotations
 
-from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
+from pathlib import Path
+
+from banscreen.model import AndroidResult, AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.records import destination_record, finding_record, match_record
 
 # Names of the lists, for people (rule names in SARIF, legends in HTML)
@@ -27,7 +29,20 @@ def findings_of(item: PartyResult | AssetResult | LoadIssue) -> list[Finding]:
         return []
     if isinstance(item, AssetResult):
         return _equipment(item)
+    if isinstance(item, AndroidResult):
+        return _android(item)
     return _party(item)
+
+
+def _android(r: AndroidResult) -> list[Finding]:
+    severity = {"high": "error", "medium": "warning"}
+    subject = r.package or Path(r.path).name
+    return [Finding(screen="android", rule=f"android/{f.kind}", rule_name=f"Android indicator: {f.kind}",
+                    severity=severity.get(f.severity, "note"), title=f"{subject}: {f.indicator}",
+                    message=f"{f.indicator}: {f.evidence}", file=r.path, line=r.line, row=0, subject=subject,
+                    list=f.kind, entry_name=f.indicator, citation=f.source,
+                    detail={"indicator": f.indicator, "kind": f.kind, "evidence": f.evidence,
+                            "severity": f.severity, "source": f.source}) for f in r.findings]
 
 
 def _party(r: PartyResult) -> list[Finding]:

@@ -37,6 +37,10 @@ class RunSummary:
             return
         if item.hit:
             self.hits += 1
+        if not hasattr(item, "matches") and not isinstance(item, AssetResult):  # Android units
+            for f in item.findings:
+                self.by_list[f.kind] = self.by_list.get(f.kind, 0) + 1
+            return
         if isinstance(item, AssetResult):
             seen = set()
             for f in item.findings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from banscreen.model import AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult
+from banscreen.model import AndroidResult, AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult
 
 
 def _date(d) -> str | None:
@@ -72,6 +72,10 @@ def row_record(item: PartyResult | AssetResult | LoadIssue) -> dict[str, Any]:
         return {"row": None, "line": item.line, "file": item.path, "error": item.reason}
     if isinstance(item, AssetResult):
         return asset_record(item)
+    if isinstance(item, AndroidResult):
+        return {"path": item.path, "line": item.line, "package": item.package or None,
+                "findings": [{"indicator": f.indicator, "kind": f.kind, "source": f.source, "evidence": f.evidence,
+                              "severity": f.severity} for f in item.findings]}
     s = item.subject
     return {
         "row": s.row,

@@ -23,6 +23,8 @@ class TableFormat(Formatter):
         console = self.console or Console(file=out, width=160 if not out.isatty() else None)
         if self.screen == "equipment":
             return self._equipment(items, console)
+        if self.screen == "android":
+            return self._android(items, console)
         summary = RunSummary()
         table = Table(title="Screening findings", show_lines=True)
         for col, kw in (("Row", {"justify": "right"}), ("Input", {}), ("List", {}), ("Listed name", {}),
@@ -82,4 +84,24 @@ class TableFormat(Formatter):
             console.print(f"[red]error[/red] {escape(str(issue))}")
         console.print(f"{summary.rows} assets screened, {summary.hits} with covered-vendor findings, "
                       f"{summary.errors} unreadable")
+        return summary
+
+    def _android(self, items, console: Console) -> RunSummary:
+        summary = RunSummary()
+        table = Table(title="Android findings", show_lines=True)
+        for col in ("Unit", "Severity", "Indicator", "Evidence"):
+            table.add_column(col)
+        errors = []
+        for item in items:
+            summary.add(item)
+            if isinstance(item, LoadIssue):
+                errors.append(item)
+                continue
+            for f in item.findings:
+                table.add_row(escape(item.package or item.path), f.severity, escape(f.indicator), escape(f.evidence))
+        if table.row_count:
+            console.print(table)
+        for issue in errors:
+            console.print(f"[red]error[/red] {escape(str(issue))}")
+        console.print(f"{summary.rows} units scanned, {summary.hits} with findings, {summary.errors} unreadable")
         return summary

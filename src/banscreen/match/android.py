@@ -1,0 +1,116 @@
+"""Android indicators against what a device, a capture or an APK shows. Pure: the
+indicator set comes in as data (package tables, a STIX bundle's parsed indicators)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+import yaml
+
+from banscreen.model import Observation
+
+SEVERITIES = ("high", "medium", "low")
+# Permissions that together let an app read and send a user's communications.
+DATA_PERMISSIONS = {"android.permission.READ_SMS", "android.permission.READ_CALL_LOG",
+                    "android.permission.READ_CONTACTS", "android.permission.RECEIVE_SMS"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kind: str  # package, package_prefix, host, url, prop, component, cert_sha256, file_sha256
+    value: str
+    family: str
+    severity: str
+    note: str
+    source: str  # where the indicator comes from (a citation, or a STIX bundle)
+
+
+@dataclass(frozen=True)
+class AndroidFinding:
+    indicator: str  # "ADUPS FOTA: package com.adups.fota", or a permission-risk label
+    kind: str
+    source: str
+    evidence: str  # what matched, and where
+    severity: str
+
+
+@lru_cache(maxsize=1)
+def bundled_indicators() -> tuple[Indicator, ...]:
+    doc = yaml.safe_load(resources.files("banscreen.data").joinpath("android_indicators.yaml").read_text("utf-8"))
+    out = []
+    for fam in doc["families"]:
+        cite = "; ".join(fam["sources"])
+        for i in fam["indicators"]:
+            out.append(Indicator(i["kind"], str(i["value"]), fam["name"], i["severity"], i.get("note", ""), cite))
+    return tuple(out)
+
+
+class IndicatorMatcher:
+    def __init__(self, indicators: Iterable[Indicator]):
+        self.exact: dict[tuple[str, str], list[Indicator]] = {}
+        self.prefixes: list[Indicator] = []
+        self.hosts: list[Indicator] = []
+        self.urls: list[Indicator] = []
+        for ind in indicators:
+            if ind.kind == "package_prefix":
+                self.prefixes.append(ind)
+            elif ind.kind == "host":
+                self.hosts.append(ind)
+            elif ind.kind == "url":
+                self.urls.append(ind)
+            else:
+                key = (ind.kind, ind.value.lower() if ind.kind in ("cert_sha256", "file_sha256", "package")
+                       else ind.value)
+                self.exact.setdefault(key, []).append(ind)
+
+    def match(self, obs: Observation) -> list[tuple[Indicator, str]]:
+        """(indicator, evidence) for one observation."""
+        out = []
+        value = obs.value.strip()
+        kind = obs.kind
+        lookup = "package" if kind == "package" else kind
+        for ind in self.exact.get((lookup, value.lower() if kind in ("package", "cert_sha256", "file_sha256")
+                                   else value), ()):
+            out.append((ind, f"{kind} {value!r} [{obs.where}]"))
+        if kind == "package":
+            out += [(ind, f"package {value!r} starts with {ind.value!r} [{obs.where}]")
+                    for ind in self.prefixes if value.startswith(ind.value)]
+        if kind in ("host", "url", "string"):
+            lowered = value.lower()
+            for ind in self.hosts:
+                host = ind.value.lower()
+                if lowered == host or lowered.endswith("." + host) or f"//{host}" in lowered \
+                        or f".{host}/" in lowered or (kind == "string" and host in lowered):
+                    out.append((ind, f"{kind} {value!r} names {host} [{obs.where}]"))
+            for ind in self.urls:
+                if ind.value.lower() in lowered:
+                    out.append((ind, f"{kind} {value!r} contains {ind.value!r} [{obs.where}]"))
+        return out
+
+    def findings(self, observations: Iterable[Observation]) -> list[AndroidFinding]:
+        seen: dict[tuple[str, str], AndroidFinding] = {}
+        permissions, system, package = set(), False, ""
+        for obs in observations:
+            if obs.kind == "permission":
+                permissions.add(obs.value)
+            if obs.kind == "flag" and obs.value.upper() == "SYSTEM":
+                system = True
+            if obs.kind == "package" and not package:
+                package = obs.value
+            for ind, evidence in self.match(obs):
+                key = (ind.kind, ind.value)
+                if key not in seen:
+                    seen[key] = AndroidFinding(f"{ind.family}: {ind.kind} {ind.value}", ind.kind, ind.source,
+                                               f"{evidence}; {ind.note}".strip("; "), ind.severity)
+        risky = permissions & DATA_PERMISSIONS
+        if "android.permission.INTERNET" in permissions and len(risky) >= 2:
+            updater = any(w in package.lower() for w in ("fota", "update", "upgrade", "ota"))
+            seen[("permissions", package)] = AndroidFinding(
+                "permission risk: reads communications and has network access", "permissions",
+                "banscreen heuristic", f"{package or 'app'} requests {', '.join(sorted(risky))} and INTERNET"
+                + ("; a system app" if system else "") + ("; calls itself an updater" if updater else ""),
+                "high" if (system and updater) else "medium")
+        return sorted(seen.values(), key=lambda f: (SEVERITIES.index(f.severity), f.indicator))
