@@ -70,12 +70,10 @@ def test_getprop_zte_device_is_a_covered_maker(scanner):
     assert any("FCC-CL: ZTE Corporation" in f.indicator for f in maker)
 
 
-def test_firmware_tree(scanner):
+def test_firmware_build_prop(scanner):
     results = scan(scanner, "firmware")
     props = next(r for r in results if r.path.endswith("build.prop"))
     assert {f.indicator for f in props.findings} >= {"ADUPS FOTA: prop ro.fota.oem"}
-    apks = [r for r in results if r.path.endswith(".apk")]
-    assert len(apks) == 2  # listed; their contents are not read yet
 
 
 def test_stix_bundles_real(tmp_path):
@@ -126,3 +124,96 @@ def test_cli_android_scan(bundled_home, monkeypatch, capsys, tmp_path):
     assert by_package["com.adups.fota"]["findings"][0]["kind"] == "package"
     assert by_package["com.whatsapp"]["findings"][0]["indicator"] == "In-house: package com.whatsapp"
     assert {"indicator", "kind", "source", "evidence", "severity"} <= set(by_package["com.adups.fota"]["findings"][0])
+
+
+# --- APKs -------------------------------------------------------------------------------------------
+
+from tests.apkbuild import adups_apk, clean_apk  # noqa: E402
+
+
+def test_apk_reader_reads_manifest_dex_and_certificate(tmp_path):
+    from banscreen.sources.apk import read_apk
+
+    path = tmp_path / "AdupsFota.apk"
+    cert = adups_apk(path)
+    info = read_apk(path)
+    assert info.package == "com.adups.fota" and info.version_name == "5.1.2.2"
+    assert info.shared_user_id == "android.uid.system"
+    assert "android.permission.READ_SMS" in info.permissions
+    assert "com.adups.fota.sysoper.WriteCommandReceiver" in info.components
+    assert "com.adups.fota.FotaService" in info.components  # ".FotaService" resolved against the package
+    assert "bigdata.adups.com" in info.hosts and "rebootv5.adsunflower.com" in info.hosts
+    assert "com.adups.fota.base.ServiceReceiver" in info.classes
+    assert info.cert_sha256 == [cert]
+
+
+def test_adups_like_apk_flagged_with_evidence_clean_one_not(scanner, tmp_path):
+    bad, good = tmp_path / "AdupsFota.apk", tmp_path / "Calculator.apk"
+    adups_apk(bad)
+    clean_apk(good)
+    [r_bad] = list(scanner.scan_all(android_captures.read(bad)))
+    kinds = {f.kind for f in r_bad.findings}
+    assert {"package", "component", "host", "permissions"} <= kinds
+    host = next(f for f in r_bad.findings if f.kind == "host" and "bigdata.adups.com" in f.indicator)
+    assert "classes.dex strings" in host.evidence and host.severity == "high"
+    risk = next(f for f in r_bad.findings if f.kind == "permissions")
+    assert risk.severity == "high" and "system app" in risk.evidence
+    [r_good] = list(scanner.scan_all(android_captures.read(good)))
+    assert r_good.package == "com.example.calculator" and r_good.findings == ()
+
+
+def test_firmware_tree_with_apks(scanner, tmp_path):
+    import shutil
+
+    root = tmp_path / "fw"
+    shutil.copytree(DATA / "firmware", root)
+    (root / "system" / "priv-app" / "AdupsFota").mkdir(parents=True)
+    (root / "system" / "app" / "Calculator").mkdir(parents=True)
+    adups_apk(root / "system" / "priv-app" / "AdupsFota" / "AdupsFota.apk")
+    clean_apk(root / "system" / "app" / "Calculator" / "Calculator.apk")
+    units = list(scanner.scan_all(android_captures.read(root)))
+    by_package = {u.package: u for u in units if isinstance(u, AndroidResult) and u.package}
+    assert by_package["com.adups.fota"].findings and by_package["com.example.calculator"].findings == ()
+    assert any(f.kind == "prop" for u in units if isinstance(u, AndroidResult) for f in u.findings)
+
+
+@pytest.mark.parametrize("kind", ["traversal", "bomb", "truncated", "not-zip", "bad-axml", "bad-dex"])
+def test_hostile_apks_are_refused_with_a_clear_error(tmp_path, kind):
+    import zipfile
+
+    from banscreen.sources.apk import ApkError, read_apk
+    from tests.apkbuild import axml
+
+    path = tmp_path / f"{kind}.apk"
+    manifest = axml("com.x", "1", [], [])
+    if kind == "traversal":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("AndroidManifest.xml", manifest)
+            z.writestr("../../../etc/cron.d/evil", "x")
+        expect = "path traversal"
+    elif kind == "bomb":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("AndroidManifest.xml", manifest)
+            z.writestr("assets/blob", b"\0" * (64 * 2**20))
+        expect = "zip bomb"
+    elif kind == "truncated":
+        adups_apk(path)
+        path.write_bytes(path.read_bytes()[:600])
+        expect = "not a readable zip"
+    elif kind == "not-zip":
+        path.write_bytes(b"MZ\x90\x00 not an apk")
+        expect = "not a readable zip"
+    elif kind == "bad-axml":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("AndroidManifest.xml", manifest[:40] + b"\xff" * 10)
+        expect = "manifest"
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("AndroidManifest.xml", manifest)
+            z.writestr("classes.dex", b"dex\n035\0" + b"\0" * 0x30 + b"\xff\xff\xff\x7f" + b"\0" * 0x40)
+        expect = "DEX"
+    with pytest.raises(ApkError, match=expect):
+        read_apk(path)
+    # through the scan: an error for that file, no traceback, no crash
+    [item] = list(android_captures.read(path))
+    assert isinstance(item, LoadIssue) and "APK not read" in item.reason

@@ -491,7 +491,8 @@ app.add_typer(android_app, name="android")
 @android_app.command("scan")
 def android_scan(
     paths: Annotated[list[Path], typer.Argument(help="adb captures (pm list packages -f -i -U, dumpsys package, "
-                                                     "getprop), build.prop files or firmware folders.")],
+                                                     "getprop), build.prop files, APK files or firmware "
+                                                     "folders (with their APKs).")],
     stix: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a STIX 2.1 bundle "
                                                             "(repeatable).")] = None,
     indicators: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a YAML file in "

@@ -38,6 +38,8 @@ class ScanUnit:
 def detect(path: Path) -> str:
     if path.is_dir():
         return "firmware"
+    if path.suffix.lower() == ".apk":
+        return "apk"
     head = path.read_text("utf-8", errors="replace")[:8192]
     if path.name == "build.prop" or re.search(r"^ro\.[\w.]+=", head, re.M):
         return "buildprop"
@@ -58,6 +60,9 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
     kind = detect(path)
     if kind == "firmware":
         yield from _firmware(path)
+        return
+    if kind == "apk":
+        yield _apk(path, str(path))
         return
     text = path.read_text("utf-8", errors="replace")
     yield from {"pm-list": _pm_list, "getprop": _props, "buildprop": _props, "dumpsys": _dumpsys}[kind](path, text)
@@ -136,7 +141,19 @@ def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
         yield from _props(prop, prop.read_text("utf-8", errors="replace"))
     for apk in sorted(root.rglob("*.apk")):
         rel = "/" + apk.relative_to(root).as_posix()
-        obs = [Observation("apk_path", rel, str(apk)), Observation("string", apk.stem, "file name")]
-        if rel.startswith(SYSTEM_DIRS) or rel.startswith(("/system", "/vendor", "/product")):
-            obs.append(Observation("flag", "SYSTEM", "installed under a system partition"))
-        yield ScanUnit(str(apk), 0, "", tuple(obs))
+        unit = _apk(apk, rel)
+        if isinstance(unit, ScanUnit) and rel.startswith(("/system", "/vendor", "/product")):
+            unit = ScanUnit(unit.path, unit.line, unit.package,
+                            (*unit.observations, Observation("flag", "SYSTEM", f"installed at {rel}")))
+        yield unit
+
+
+def _apk(path: Path, where: str) -> ScanUnit | LoadIssue:
+    """One APK's facts, or its error: a hostile or broken APK is reported, never run."""
+    from banscreen.sources.apk import ApkError, read_apk
+
+    try:
+        info = read_apk(path)
+    except ApkError as exc:
+        return LoadIssue(str(path), 0, f"APK not read: {exc}")
+    return ScanUnit(str(path), 0, info.package, info.observations(where))

@@ -1,0 +1,242 @@
+"""APK files, read only as far as screening needs and never executed or extracted to
+disk: the zip's central directory (checked for path traversal and zip bombs), the
+binary AndroidManifest.xml (package, version, permissions, components, sharedUserId),
+the DEX string tables (hostnames, URLs, class names) and the v1 signing certificate's
+SHA-256. Hostile input: every parser checks its bounds and fails with a clear error."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from banscreen.model import Observation
+
+MAX_MEMBER = 256 * 2**20  # one member, unpacked
+MAX_TOTAL = 1 << 30  # all members read from one APK, unpacked
+MAX_RATIO = 200
+MAX_STRINGS = 2_000_000
+_HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|cn|info|io|ru|top|xyz|biz|cc))\b",
+                   re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s\"'<>]{3,200}", re.IGNORECASE)
+ANDROID_NS = "http://schemas.android.com/apk/res/android"
+
+
+class ApkError(Exception):
+    """An APK that cannot (or must not) be read: a hostile or broken archive or format."""
+
+
+@dataclass
+class ApkInfo:
+    package: str = ""
+    version_name: str = ""
+    version_code: str = ""
+    shared_user_id: str = ""
+    permissions: list[str] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    cert_sha256: list[str] = field(default_factory=list)
+
+    def observations(self, where: str) -> tuple[Observation, ...]:
+        obs = [Observation("package", self.package, f"{where} AndroidManifest.xml")] if self.package else []
+        obs += [Observation("permission", p, f"{where} manifest") for p in self.permissions]
+        obs += [Observation("component", c, f"{where} manifest") for c in self.components]
+        obs += [Observation("component", c, f"{where} classes.dex") for c in self.classes]
+        obs += [Observation("host", h, f"{where} classes.dex strings") for h in self.hosts]
+        obs += [Observation("url", u, f"{where} classes.dex strings") for u in self.urls]
+        obs += [Observation("cert_sha256", c, f"{where} signing certificate") for c in self.cert_sha256]
+        if self.shared_user_id == "android.uid.system":
+            obs.append(Observation("flag", "SYSTEM", f"{where} sharedUserId android.uid.system"))
+        return tuple(obs)
+
+
+class _Reader:
+    """Reads members from a zip with bounds on names, sizes and ratios."""
+
+    def __init__(self, path: Path):
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ApkError(f"not a readable zip archive: {exc}") from None
+        self.total = 0
+        for info in self.zip.infolist():
+            name = info.filename
+            if name.startswith(("/", "\\")) or ".." in Path(name.replace("\\", "/")).parts:
+                raise ApkError(f"refused: member {name!r} leaves the archive (path traversal)")
+            if info.file_size > MAX_MEMBER or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
+                raise ApkError(f"refused: member {name!r} would unpack to {info.file_size:,} bytes from "
+                               f"{info.compress_size:,} (zip bomb limits)")
+
+    def read(self, name: str) -> bytes:
+        try:
+            with self.zip.open(name) as fh:
+                data = fh.read(MAX_MEMBER + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+            raise ApkError(f"member {name!r} is damaged: {exc}") from None
+        self.total += len(data)
+        if len(data) > MAX_MEMBER or self.total > MAX_TOTAL:
+            raise ApkError(f"refused: unpacked data passed the limits reading {name!r}")
+        return data
+
+    def names(self) -> list[str]:
+        return self.zip.namelist()
+
+
+def read_apk(path: Path) -> ApkInfo:
+    reader = _Reader(Path(path))
+    names = reader.names()
+    if "AndroidManifest.xml" not in names:
+        raise ApkError("no AndroidManifest.xml: not an APK")
+    info = ApkInfo()
+    parse_manifest(reader.read("AndroidManifest.xml"), info)
+    hosts, urls, classes = set(), set(), set()
+    for name in names:
+        if re.fullmatch(r"classes\d*\.dex", name):
+            for s in dex_strings(reader.read(name)):
+                if s.startswith("L") and s.endswith(";") and "/" in s:
+                    classes.add(s[1:-1].replace("/", "."))
+                    continue
+                for u in _URL.findall(s):
+                    urls.add(u)
+                for h in _HOST.findall(s):
+                    hosts.add(h.lower())
+    info.hosts, info.urls = sorted(hosts), sorted(urls)
+    info.classes = sorted(c for c in classes if not c.startswith(("android.", "java.", "javax.", "kotlin.")))
+    for name in names:
+        if re.fullmatch(r"META-INF/[^/]+\.(RSA|DSA|EC)", name, re.IGNORECASE):
+            info.cert_sha256 += certificate_sha256(reader.read(name))
+    return info
+
+
+# --- binary XML (AXML) --------------------------------------------------------------------------
+
+def _u16(data: bytes, off: int) -> int:
+    if off + 2 > len(data):
+        raise ApkError("manifest truncated")
+    return struct.unpack_from("<H", data, off)[0]
+
+
+def _u32(data: bytes, off: int) -> int:
+    if off + 4 > len(data):
+        raise ApkError("manifest truncated")
+    return struct.unpack_from("<I", data, off)[0]
+
+
+def _string_pool(data: bytes, off: int) -> list[str]:
+    count, flags, strings_start = _u32(data, off + 8), _u32(data, off + 16), _u32(data, off + 20)
+    if count > MAX_STRINGS:
+        raise ApkError("manifest string pool too large")
+    utf8 = bool(flags & 0x100)
+    out = []
+    for i in range(count):
+        pos = off + strings_start + _u32(data, off + 28 + 4 * i)
+        if utf8:
+            n = data[pos] if pos < len(data) else 0
+            pos += 2 if n & 0x80 else 1  # UTF-16 length, skipped
+            n = data[pos] if pos < len(data) else 0
+            if n & 0x80:
+                n = ((n & 0x7F) << 8) | data[pos + 1]
+                pos += 1
+            pos += 1
+            out.append(data[pos:pos + n].decode("utf-8", errors="replace"))
+        else:
+            n = _u16(data, pos)
+            if n & 0x8000:
+                n = ((n & 0x7FFF) << 16) | _u16(data, pos + 2)
+                pos += 2
+            pos += 2
+            if pos + 2 * n > len(data):
+                raise ApkError("manifest string out of bounds")
+            out.append(data[pos:pos + 2 * n].decode("utf-16-le", errors="replace"))
+    return out
+
+
+def parse_manifest(data: bytes, info: ApkInfo) -> None:
+    if len(data) < 8 or _u16(data, 0) != 0x0003:
+        raise ApkError("AndroidManifest.xml is not binary XML (AXML)")
+    strings: list[str] = []
+    off = _u16(data, 2)
+    end = min(_u32(data, 4), len(data))
+
+    def s(index: int) -> str:
+        return strings[index] if 0 <= index < len(strings) else ""
+
+    while off + 8 <= end:
+        chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
+        if chunk_size < 8 or off + chunk_size > end:
+            raise ApkError(f"manifest chunk at {off} has a bad size {chunk_size}")
+        if chunk_type == 0x0001:
+            strings = _string_pool(data, off)
+        elif chunk_type == 0x0102:  # start element
+            name = s(_u32(data, off + 20))
+            attr_start, attr_size, attr_count = _u16(data, off + 24), _u16(data, off + 26), _u16(data, off + 28)
+            attrs = {}
+            for k in range(attr_count):
+                a = off + 16 + attr_start + k * attr_size
+                attr_name, raw, data_type, value = s(_u32(data, a + 4)), _u32(data, a + 8), data[a + 15], \
+                    _u32(data, a + 16)
+                attrs[attr_name] = s(raw) if raw != 0xFFFFFFFF else (s(value) if data_type == 3 else str(value))
+            if name == "manifest":
+                info.package = attrs.get("package", "")
+                info.version_name = attrs.get("versionName", "")
+                info.version_code = attrs.get("versionCode", "")
+                info.shared_user_id = attrs.get("sharedUserId", "")
+            elif name in ("uses-permission", "uses-permission-sdk-23") and attrs.get("name"):
+                info.permissions.append(attrs["name"])
+            elif name in ("activity", "service", "receiver", "provider") and attrs.get("name"):
+                component = attrs["name"]
+                if component.startswith(".") and info.package:
+                    component = info.package + component
+                info.components.append(component)
+        off += chunk_size
+
+
+# --- DEX string table ------------------------------------------------------------------------------
+
+def _uleb128(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    for _ in range(5):
+        if pos >= len(data):
+            raise ApkError("DEX string truncated")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+    raise ApkError("DEX string length malformed")
+
+
+def dex_strings(data: bytes) -> list[str]:
+    if len(data) < 0x70 or not data.startswith(b"dex\n"):
+        raise ApkError("classes.dex is not a DEX file")
+    count, table = struct.unpack_from("<II", data, 0x38)
+    if count > MAX_STRINGS or table + 4 * count > len(data):
+        raise ApkError("DEX string table out of bounds")
+    out = []
+    for i in range(count):
+        off = struct.unpack_from("<I", data, table + 4 * i)[0]
+        if off >= len(data):
+            raise ApkError("DEX string offset out of bounds")
+        _, pos = _uleb128(data, off)
+        end = data.find(b"\0", pos)
+        if end < 0:
+            raise ApkError("DEX string not terminated")
+        out.append(data[pos:end].decode("utf-8", errors="replace"))  # MUTF-8: close enough for names
+    return out
+
+
+def certificate_sha256(pkcs7_der: bytes) -> list[str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    try:
+        certs = pkcs7.load_der_pkcs7_certificates(pkcs7_der)
+    except ValueError as exc:
+        raise ApkError(f"signing block is not PKCS#7: {exc}") from None
+    return [hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest() for c in certs]
