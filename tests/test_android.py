@@ -77,7 +77,9 @@ def test_firmware_build_prop(scanner):
 
 
 def test_stix_bundles_real(tmp_path):
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "indicators"
+    from tests.conftest import SHARED
+
+    shared = SHARED / "data" / "indicators"
     if not shared.exists():
         pytest.skip(f"{shared} not found")
     indicators, issues = load_stix(shared / "rcs.stix2")
@@ -217,3 +219,91 @@ def test_hostile_apks_are_refused_with_a_clear_error(tmp_path, kind):
     # through the scan: an error for that file, no traceback, no crash
     [item] = list(android_captures.read(path))
     assert isinstance(item, LoadIssue) and "APK not read" in item.reason
+
+
+# --- a live device over adb, with a fake `adb` on PATH ---------------------------------------------
+
+FAKE_ADB = r"""#!/bin/sh
+# Answers like adb does for the commands banscreen runs; data from FAKE_ADB_DATA.
+if [ "$1" = devices ]; then
+  printf 'List of devices attached\n'
+  for s in $FAKE_ADB_DEVICES; do printf '%s\tdevice\n' "$s"; done
+  printf 'emulator-5556\tunauthorized\n'
+  exit 0
+fi
+[ "$1" = "-s" ] || { echo "adb: more than one device/emulator" >&2; exit 1; }
+serial=$2; shift 2
+case "$*" in
+  "shell getprop") cat "$FAKE_ADB_DATA/getprop-zte.txt" ;;
+  "shell dumpsys package")
+    if [ -n "$FAKE_ADB_FAIL" ]; then echo "error: device '$serial' not found" >&2; exit 1; fi
+    cat "$FAKE_ADB_DATA/dumpsys-package.txt" ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+"""
+
+
+@pytest.fixture()
+def fake_adb(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "adb"
+    exe.write_text(FAKE_ADB)
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    monkeypatch.setenv("FAKE_ADB_DATA", str(DATA))
+    monkeypatch.setenv("FAKE_ADB_DEVICES", "R58M123ABC")
+    return monkeypatch
+
+
+def run_cli(monkeypatch, capsys, *args):
+    from banscreen import cli
+
+    monkeypatch.setattr(sys, "argv", ["banscreen", "android", "scan", *args])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    captured = capsys.readouterr()
+    return exc.value.code, captured.out, captured.err
+
+
+def findings_of(out):
+    return sorted((f["indicator"], r.get("package", "")) for line in out.splitlines()
+                  for r in [json.loads(line)] if "findings" in r for f in r["findings"])
+
+
+def test_live_adb_scan_equals_scan_of_saved_captures(fake_adb, bundled_home, capsys):
+    code, out, _ = run_cli(fake_adb, capsys, "--adb", "-f", "json", "--home", str(bundled_home))
+    live = findings_of(out)
+    code_files, out_files, _ = run_cli(fake_adb, capsys, str(DATA / "getprop-zte.txt"),
+                                       str(DATA / "dumpsys-package.txt"), "-f", "json", "--home", str(bundled_home))
+    assert code == code_files == 1
+    assert live == findings_of(out_files)
+    assert ("ADUPS FOTA: package com.adups.fota", "com.adups.fota") in live
+    assert any(ind.startswith("FCC-CL: ZTE") for ind, _ in live)
+    assert "adb:R58M123ABC:dumpsys package" in out
+
+
+def test_live_adb_needs_a_serial_when_several_devices(fake_adb, bundled_home, capsys):
+    fake_adb.setenv("FAKE_ADB_DEVICES", "R58M123ABC 0123456789")
+    code, out, err = run_cli(fake_adb, capsys, "--adb", "--home", str(bundled_home))
+    assert code == 2 and "2 devices ready (R58M123ABC, 0123456789); name one with --serial" in err
+    assert "Traceback" not in err
+    code, out, _ = run_cli(fake_adb, capsys, "--adb", "--serial", "0123456789", "-f", "json",
+                           "--home", str(bundled_home))
+    assert code == 1 and "adb:0123456789:getprop" in out
+
+
+def test_live_adb_failing_command_is_reported_and_the_rest_scanned(fake_adb, bundled_home, capsys):
+    fake_adb.setenv("FAKE_ADB_FAIL", "1")
+    code, out, err = run_cli(fake_adb, capsys, "--adb", "-f", "json", "--home", str(bundled_home))
+    assert code == 2
+    assert "`adb -s R58M123ABC shell dumpsys package` failed (exit 1): error: device 'R58M123ABC' not found" in err
+    assert any(ind.startswith("FCC-CL: ZTE") for ind, _ in findings_of(out))  # getprop still scanned
+
+
+def test_live_adb_missing_gives_a_clear_error(tmp_path, monkeypatch, bundled_home, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, _, err = run_cli(monkeypatch, capsys, "--adb", "--home", str(bundled_home))
+    assert code == 2 and "adb is not on PATH" in err and "Traceback" not in err
+    code, _, err = run_cli(monkeypatch, capsys, "--home", str(bundled_home))
+    assert code == 2 and "or --adb" in err

@@ -490,9 +490,13 @@ app.add_typer(android_app, name="android")
 
 @android_app.command("scan")
 def android_scan(
-    paths: Annotated[list[Path], typer.Argument(help="adb captures (pm list packages -f -i -U, dumpsys package, "
-                                                     "getprop), build.prop files, APK files or firmware "
-                                                     "folders (with their APKs).")],
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="adb captures (pm list packages -f -i -U, dumpsys "
+                                                               "package, getprop), build.prop files, APK files or "
+                                                               "firmware folders (with their APKs).")] = None,
+    adb: Annotated[bool, typer.Option("--adb", help="Also scan the device attached over adb (runs getprop and "
+                                                    "dumpsys package on it).")] = False,
+    serial: Annotated[Optional[str], typer.Option(help="With --adb: the device's serial, when several are "
+                                                       "attached.")] = None,
     stix: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a STIX 2.1 bundle "
                                                             "(repeatable).")] = None,
     indicators: Annotated[Optional[list[Path]], typer.Option(help="Add indicators from a YAML file in "
@@ -503,7 +507,7 @@ def android_scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
     home: HomeOpt = None,
 ) -> None:
-    """Scan adb captures and firmware trees for pre-installed spyware indicators
+    """Scan adb captures, a device over adb, firmware trees and APKs for pre-installed spyware indicators
     (ADUPS FOTA and others), risky permission sets, and covered device makers."""
     import yaml
 
@@ -515,6 +519,9 @@ def android_scan(
 
     if format not in FORMATS:
         raise UsageError(f"--format: choose one of {', '.join(FORMATS)}")
+    paths = paths or []
+    if not paths and not adb:
+        raise UsageError("give files or folders to scan, or --adb for an attached device")
     day = _date(as_of, "--as-of")
     found = list(bundled_indicators())
     for bundle in stix or []:
@@ -538,6 +545,10 @@ def android_scan(
                                   {"indicators": len(found)}, command=" ".join(["banscreen", *sys.argv[1:]]))
 
     def units():
+        if adb:
+            from banscreen.sources.adb import read_device
+
+            yield from scanner.scan_all(read_device(serial))
         for path in paths:
             yield from scanner.scan_all(android_captures.read(path))
 

@@ -8,7 +8,7 @@ observations.
   versions and requested permissions;
 - `adb shell getprop`: `[name]: [value]` lines; `build.prop`: `name=value` lines;
 - a firmware directory: its build.prop(s) and the APKs under system/app, system/priv-app,
-  vendor/app, product/app (by path and name here; APK contents are not read yet)."""
+  vendor/app, product/app, each read by apk.py."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
         yield _apk(path, str(path))
         return
     text = path.read_text("utf-8", errors="replace")
-    yield from {"pm-list": _pm_list, "getprop": _props, "buildprop": _props, "dumpsys": _dumpsys}[kind](path, text)
+    yield from PARSERS[kind](path, text)
 
 
 def _pm_list(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
@@ -134,6 +134,9 @@ def _dumpsys(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
             section = ""
     if package:
         yield ScanUnit(str(path), start, package, tuple(obs))
+
+
+PARSERS = {"pm-list": _pm_list, "getprop": _props, "buildprop": _props, "dumpsys": _dumpsys}
 
 
 def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
