@@ -4,8 +4,10 @@ and the shared finding model."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from banscreen.model import AndroidResult, AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.report.interface import RunSummary
 from banscreen.report.records import destination_record, finding_record, match_record
 
 # Names of the lists, for people (rule names in SARIF, legends in HTML)
@@ -22,6 +24,22 @@ EXACT = 0.95  # a name score from which a party match is an error, not a warning
 
 def list_name(code: str) -> str:
     return LIST_NAMES.get(code, code)
+
+
+def collect_findings(items: Iterable[PartyResult | AssetResult | AndroidResult | LoadIssue]
+                     ) -> tuple[list[Finding], list[LoadIssue], RunSummary]:
+    """All findings and unreadable rows of a run, for the formats that need the whole run
+    before they write (HTML, SARIF)."""
+    summary = RunSummary()
+    findings: list[Finding] = []
+    problems: list[LoadIssue] = []
+    for item in items:
+        summary.add(item)
+        if isinstance(item, LoadIssue):
+            problems.append(item)
+        else:
+            findings.extend(findings_of(item))
+    return findings, problems, summary
 
 
 def findings_of(item: PartyResult | AssetResult | LoadIssue) -> list[Finding]:

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.charts import SEVERITY_COLORS, bar_chart, histogram
 from banscreen.report.context import ReportContext
-from banscreen.report.findings import findings_of
+from banscreen.report.findings import collect_findings
 from banscreen.report.interface import Formatter, RunSummary
 
 TITLES = {"parties": "party screening report", "equipment": "covered-equipment report",
@@ -34,15 +34,7 @@ class HtmlFormat(Formatter):
         self.context = context or ReportContext(screen, dt.date.today())
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
-        summary = RunSummary()
-        findings: list[Finding] = []
-        problems: list[LoadIssue] = []
-        for item in items:
-            summary.add(item)
-            if isinstance(item, LoadIssue):
-                problems.append(item)
-            else:
-                findings.extend(findings_of(item))
+        findings, problems, summary = collect_findings(items)
         out.write(self.render(findings, problems, summary))
         return summary
 

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterable, TextIO
 
-from banscreen.model import AssetResult, LoadIssue, PartyResult
+from banscreen.model import AndroidResult, AssetResult, LoadIssue, PartyResult
 
 
 def vendor_summary(summary: "RunSummary") -> list[str]:
@@ -37,7 +37,7 @@ class RunSummary:
             return
         if item.hit:
             self.hits += 1
-        if not hasattr(item, "matches") and not isinstance(item, AssetResult):  # Android units
+        if isinstance(item, AndroidResult):
             for f in item.findings:
                 self.by_list[f.kind] = self.by_list.get(f.kind, 0) + 1
             return

@@ -11,7 +11,7 @@ from typing import Iterable, TextIO
 
 from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.context import ReportContext
-from banscreen.report.findings import findings_of
+from banscreen.report.findings import collect_findings
 from banscreen.report.interface import Formatter, RunSummary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,15 +37,7 @@ class SarifFormat(Formatter):
         self.context = context
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
-        summary = RunSummary()
-        findings: list[Finding] = []
-        problems: list[LoadIssue] = []
-        for item in items:
-            summary.add(item)
-            if isinstance(item, LoadIssue):
-                problems.append(item)
-            else:
-                findings.extend(findings_of(item))
+        findings, problems, summary = collect_findings(items)
         json.dump(self.document(findings, problems), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return summary
