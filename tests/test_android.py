@@ -11,7 +11,8 @@ import pytest
 
 from banscreen.android import AndroidScanner
 from banscreen.lists.stix import load_stix
-from banscreen.match.android import IndicatorMatcher, bundled_indicators
+from banscreen.lists.indicators_yaml import bundled_indicators
+from banscreen.match.android import IndicatorMatcher
 from banscreen.model import AndroidResult, LoadIssue, Observation
 from banscreen.screen import EquipmentOptions, open_equipment_screener
 from banscreen.sources import android_captures

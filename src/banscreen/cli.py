@@ -513,7 +513,8 @@ def android_scan(
 
     from banscreen.android import AndroidScanner
     from banscreen.lists.stix import load_stix
-    from banscreen.match.android import Indicator, IndicatorMatcher, bundled_indicators
+    from banscreen.lists.indicators_yaml import bundled_indicators, load_indicators
+    from banscreen.match.android import IndicatorMatcher
     from banscreen.screen import EquipmentOptions, open_equipment_screener
     from banscreen.sources import android_captures
 
@@ -532,11 +533,7 @@ def android_scan(
                 err.print(f"[yellow]not read[/yellow]: {escape(str(p))}")
     for extra in indicators or []:
         try:
-            doc = yaml.safe_load(extra.read_text("utf-8"))
-            for fam in doc["families"]:
-                for i in fam["indicators"]:
-                    found.append(Indicator(i["kind"], str(i["value"]), fam["name"], i.get("severity", "high"),
-                                           i.get("note", ""), "; ".join(fam.get("sources") or [str(extra)])))
+            found += load_indicators(extra)
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise UsageError(f"--indicators {extra}: not an indicators file: {exc}") from None
     equipment, selection = open_equipment_screener(_store(home), EquipmentOptions(as_of=day))

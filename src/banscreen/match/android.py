@@ -4,11 +4,7 @@ indicator set comes in as data (package tables, a STIX bundle's parsed indicator
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Iterable
-
-import yaml
 
 from banscreen.model import Observation
 
@@ -35,17 +31,6 @@ class AndroidFinding:
     source: str
     evidence: str  # what matched, and where
     severity: str
-
-
-@lru_cache(maxsize=1)
-def bundled_indicators() -> tuple[Indicator, ...]:
-    doc = yaml.safe_load(resources.files("banscreen.data").joinpath("android_indicators.yaml").read_text("utf-8"))
-    out = []
-    for fam in doc["families"]:
-        cite = "; ".join(fam["sources"])
-        for i in fam["indicators"]:
-            out.append(Indicator(i["kind"], str(i["value"]), fam["name"], i["severity"], i.get("note", ""), cite))
-    return tuple(out)
 
 
 class IndicatorMatcher:
