@@ -308,3 +308,109 @@ def test_live_adb_missing_gives_a_clear_error(tmp_path, monkeypatch, bundled_hom
     assert code == 2 and "adb is not on PATH" in err and "Traceback" not in err
     code, _, err = run_cli(monkeypatch, capsys, "--home", str(bundled_home))
     assert code == 2 and "or --adb" in err
+
+
+# --- the test APKs checked by an independent parser (androguard), and the signing schemes ---------
+
+APK_VARIANTS = {
+    "v1, UTF-16 pool": {},
+    "UTF-8 pool": {"utf8": True},
+    "v2 only": {"schemes": ("v2",)},
+    "v3 only": {"schemes": ("v3",)},
+    "v1+v2+v3": {"schemes": ("v1", "v2", "v3")},
+    "attribute names stripped": {"strip_attribute_names": True},
+    "classes with code": {"classes": ["Lcom/adups/fota/a/b;", "Lcom/adups/fota/c;"], "methods_per_class": 4},
+}
+
+
+@pytest.mark.parametrize("variant", list(APK_VARIANTS))
+def test_apk_reader_agrees_with_androguard(tmp_path, variant):
+    """The same APK read by banscreen and by androguard gives the same facts, so the
+    test APKs are real ones and banscreen's short cuts lose nothing that matters."""
+    import hashlib
+
+    from androguard.core.apk import APK
+    from androguard.core.dex import DEX
+    from loguru import logger
+
+    from banscreen.sources.apk import dex_strings, read_apk
+
+    logger.remove()  # androguard logs every parse step at DEBUG
+    path = tmp_path / "AdupsFota.apk"
+    cert = adups_apk(path, **APK_VARIANTS[variant])
+    ours, theirs = read_apk(path), APK(str(path))
+    assert ours.package == theirs.get_package() == "com.adups.fota"
+    assert ours.version_name == theirs.get_androidversion_name() == "5.1.2.2"
+    assert ours.version_code == theirs.get_androidversion_code() == "512"
+    assert sorted(ours.permissions) == sorted(theirs.get_permissions())
+    assert sorted(ours.components) == sorted(theirs.get_activities() + theirs.get_services()
+                                             + theirs.get_receivers() + theirs.get_providers())
+    assert ours.cert_sha256 == [hashlib.sha256(c.dump()).hexdigest() for c in theirs.get_certificates()] == [cert]
+    dex = theirs.get_dex()
+    assert sorted(dex_strings(dex)) == sorted(DEX(dex).get_strings())
+
+
+def test_v2_only_apk_certificate_and_scheme(tmp_path):
+    from banscreen.sources.apk import read_apk
+
+    path = tmp_path / "v2.apk"
+    cert = clean_apk(path, schemes=("v2", "v3"))
+    info = read_apk(path)
+    assert info.cert_sha256 == [cert] and info.signature_schemes == ["v2", "v3"]
+    [obs] = [o for o in info.observations("v2.apk") if o.kind == "cert_sha256"]
+    assert obs.where == "v2.apk signing certificate (v2+v3)"
+
+
+@pytest.mark.parametrize("damage", ["sizes disagree", "pair runs past", "value runs past"])
+def test_damaged_signing_block_is_a_clear_error(tmp_path, damage):
+    import struct
+
+    from banscreen.sources.apk import ApkError, read_apk
+
+    path = tmp_path / "damaged.apk"
+    clean_apk(path, schemes=("v2",))
+    data = bytearray(path.read_bytes())
+    start = data.find(b"APK Sig Block 42")
+    size = struct.unpack_from("<Q", data, start - 8)[0]
+    head = start + 16 - size - 8  # the first size field
+    if damage == "sizes disagree":
+        struct.pack_into("<Q", data, head, size + 1)
+        expect = "two size fields disagree"
+    elif damage == "pair runs past":
+        struct.pack_into("<Q", data, head + 8, size * 4)
+        expect = "a pair runs past the block"
+    else:
+        struct.pack_into("<I", data, head + 8 + 12, 0x7FFFFFFF)  # the signers sequence's length
+        expect = "a value runs past its parent"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ApkError, match=expect):
+        read_apk(path)
+
+
+def test_host_indicators_match_the_name_and_its_subdomains_only():
+    from banscreen.match.android import Indicator
+
+    matcher = IndicatorMatcher([Indicator("host", "adups.com", "ADUPS FOTA", "high", "", "test")])
+
+    def hit(kind, value):
+        return bool(matcher.match(Observation(kind, value, "test")))
+
+    assert hit("host", "bigdata.adups.com") and hit("host", "ADUPS.com")
+    assert hit("url", "http://fota.adups.com:8080/upload?x=1") and hit("url", "https://user@adups.com/")
+    assert not hit("host", "notadups.com") and not hit("url", "http://adups.com.example.net/x")
+    assert hit("string", "server=fota5.adups.com;")  # free text from a capture: any mention
+
+
+def test_missing_or_unknown_input_is_reported_and_the_other_paths_scanned(bundled_home, monkeypatch, capsys,
+                                                                          tmp_path):
+    odd = tmp_path / "notes.txt"
+    odd.write_text("shopping list\n")
+    args = [str(tmp_path / "missing.txt"), str(odd), str(DATA / "pm-list-adups.txt"), "-f", "json",
+            "--home", str(bundled_home)]
+    code, out, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 2 and "Traceback" not in err
+    assert f"{tmp_path / 'missing.txt'}: no such file or folder" in err
+    assert "not an adb capture" in err
+    assert ("ADUPS FOTA: package com.adups.fota", "com.adups.fota") in findings_of(out)  # the rest scanned
+    code, out, err = run_cli(monkeypatch, capsys, *args, "--strict")
+    assert code == 2 and "stopped: --strict" in err and "com.adups.fota" not in out

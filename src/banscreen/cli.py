@@ -505,6 +505,8 @@ def android_scan(
     format: Annotated[str, typer.Option("--format", "-f", help="table, json, csv, html or sarif.")] = "table",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
+    strict: Annotated[bool, typer.Option(help="Stop at the first input, line or APK that cannot be read.")]
+    = False,
     home: HomeOpt = None,
 ) -> None:
     """Scan adb captures, a device over adb, firmware trees and APKs for pre-installed spyware indicators
@@ -549,7 +551,7 @@ def android_scan(
         for path in paths:
             yield from scanner.scan_all(android_captures.read(path))
 
-    summary = _run("android", units(), format, output, context, quiet, False, None)
+    summary = _run("android", units(), format, output, context, quiet, strict, None)
     if not quiet and format != "table":
         err.print(f"{summary.rows} units scanned, {summary.hits} with findings, {summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)

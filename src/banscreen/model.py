@@ -67,7 +67,8 @@ class LoadIssue:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+        # line 0: the whole input (a missing file, a broken APK), not one line of it
+        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ indicator set comes in as data (package tables, a STIX bundle's parsed indicator
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -38,12 +39,14 @@ class IndicatorMatcher:
         self.exact: dict[tuple[str, str], list[Indicator]] = {}
         self.prefixes: list[Indicator] = []
         self.hosts: list[Indicator] = []
+        self.hosts_by_name: dict[str, list[Indicator]] = {}
         self.urls: list[Indicator] = []
         for ind in indicators:
             if ind.kind == "package_prefix":
                 self.prefixes.append(ind)
             elif ind.kind == "host":
                 self.hosts.append(ind)
+                self.hosts_by_name.setdefault(ind.value.lower().strip("."), []).append(ind)
             elif ind.kind == "url":
                 self.urls.append(ind)
             else:
@@ -65,11 +68,19 @@ class IndicatorMatcher:
                     for ind in self.prefixes if value.startswith(ind.value)]
         if kind in ("host", "url", "string"):
             lowered = value.lower()
-            for ind in self.hosts:
-                host = ind.value.lower()
-                if lowered == host or lowered.endswith("." + host) or f"//{host}" in lowered \
-                        or f".{host}/" in lowered or (kind == "string" and host in lowered):
-                    out.append((ind, f"{kind} {value!r} names {host} [{obs.where}]"))
+            hostname = _hostname(kind, lowered)
+            if hostname is not None:
+                # The name and each parent domain looked up: an APK has thousands of
+                # strings and a STIX bundle hundreds of hosts, so no pairwise loop.
+                labels = hostname.split(".")
+                for i in range(len(labels)):
+                    for ind in self.hosts_by_name.get(".".join(labels[i:]), ()):
+                        out.append((ind, f"{kind} {value!r} names {ind.value.lower()} [{obs.where}]"))
+            else:  # free text (a capture's string): any mention
+                for ind in self.hosts:
+                    host = ind.value.lower()
+                    if host in lowered:
+                        out.append((ind, f"{kind} {value!r} names {host} [{obs.where}]"))
             for ind in self.urls:
                 if ind.value.lower() in lowered:
                     out.append((ind, f"{kind} {value!r} contains {ind.value!r} [{obs.where}]"))
@@ -99,3 +110,17 @@ class IndicatorMatcher:
                 + ("; a system app" if system else "") + ("; calls itself an updater" if updater else ""),
                 "high" if (system and updater) else "medium")
         return sorted(seen.values(), key=lambda f: (SEVERITIES.index(f.severity), f.indicator))
+
+
+_URL_HOST = re.compile(r"[a-z][a-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/:?#]*)")
+
+
+def _hostname(kind: str, lowered: str) -> str | None:
+    """The host an observation names, or None for free text."""
+    if kind == "host":
+        return lowered.strip(".")
+    if kind == "url":
+        m = _URL_HOST.match(lowered)
+        if m:
+            return m.group(1).strip(".")
+    return None

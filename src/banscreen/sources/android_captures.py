@@ -54,17 +54,26 @@ def detect(path: Path) -> str:
 
 
 def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    """Scan units of one input; an input that cannot be read at all is one LoadIssue, so
+    a scan of many paths reports it and goes on with the others."""
     path = Path(path)
-    if not path.exists():
-        raise SourceError(path, "no such file or folder")
-    kind = detect(path)
+    try:
+        if not path.exists():
+            raise SourceError(path, "no such file or folder")
+        kind = detect(path)
+        text = "" if kind in ("firmware", "apk") else path.read_text("utf-8", errors="replace")
+    except SourceError as exc:
+        yield LoadIssue(str(path), 0, exc.message)
+        return
+    except OSError as exc:
+        yield LoadIssue(str(path), 0, f"cannot be read: {exc.strerror or exc}")
+        return
     if kind == "firmware":
         yield from _firmware(path)
         return
     if kind == "apk":
         yield _apk(path, str(path))
         return
-    text = path.read_text("utf-8", errors="replace")
     yield from PARSERS[kind](path, text)
 
 

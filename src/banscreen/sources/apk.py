@@ -1,13 +1,18 @@
 """APK files, read only as far as screening needs and never executed or extracted to
 disk: the zip's central directory (checked for path traversal and zip bombs), the
 binary AndroidManifest.xml (package, version, permissions, components, sharedUserId),
-the DEX string tables (hostnames, URLs, class names) and the v1 signing certificate's
-SHA-256. Hostile input: every parser checks its bounds and fails with a clear error."""
+the DEX string tables (hostnames, URLs, class names) and the SHA-256 of every signer
+certificate, from the v1 JAR signature and from the v2/v3 APK Signing Block. Signatures
+are not verified: a certificate is an indicator of who claims to have signed, and a
+forged claim can only add a finding, never hide one. Hostile input: every parser checks
+its bounds and fails with a clear error."""
 
 from __future__ import annotations
 
+import array
 import hashlib
 import re
+import sys
 import struct
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +28,12 @@ _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|or
                    re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s\"'<>]{3,200}", re.IGNORECASE)
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
+# android.R.attr ids (the platform's public.xml) of the attributes this reader uses
+ANDROID_ATTRS = {0x01010003: "name", 0x0101000B: "sharedUserId", 0x0101021B: "versionCode",
+                 0x0101021C: "versionName"}
+APK_SIG_BLOCK_MAGIC = b"APK Sig Block 42"
+SIGNATURE_SCHEMES = {0x7109871A: "v2", 0xF05368C0: "v3", 0x1B93AD61: "v3.1"}
+MAX_SIGNING_BLOCK = 16 * 2**20
 
 
 class ApkError(Exception):
@@ -41,6 +52,7 @@ class ApkInfo:
     urls: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     cert_sha256: list[str] = field(default_factory=list)
+    signature_schemes: list[str] = field(default_factory=list)
 
     def observations(self, where: str) -> tuple[Observation, ...]:
         obs = [Observation("package", self.package, f"{where} AndroidManifest.xml")] if self.package else []
@@ -49,7 +61,8 @@ class ApkInfo:
         obs += [Observation("component", c, f"{where} classes.dex") for c in self.classes]
         obs += [Observation("host", h, f"{where} classes.dex strings") for h in self.hosts]
         obs += [Observation("url", u, f"{where} classes.dex strings") for u in self.urls]
-        obs += [Observation("cert_sha256", c, f"{where} signing certificate") for c in self.cert_sha256]
+        signed = f"{where} signing certificate ({'+'.join(self.signature_schemes)})"
+        obs += [Observation("cert_sha256", c, signed) for c in self.cert_sha256]
         if self.shared_user_id == "android.uid.system":
             obs.append(Observation("flag", "SYSTEM", f"{where} sharedUserId android.uid.system"))
         return tuple(obs)
@@ -97,19 +110,26 @@ def read_apk(path: Path) -> ApkInfo:
     hosts, urls, classes = set(), set(), set()
     for name in names:
         if re.fullmatch(r"classes\d*\.dex", name):
-            for s in dex_strings(reader.read(name)):
-                if s.startswith("L") and s.endswith(";") and "/" in s:
-                    classes.add(s[1:-1].replace("/", "."))
-                    continue
-                for u in _URL.findall(s):
-                    urls.add(u)
-                for h in _HOST.findall(s):
-                    hosts.add(h.lower())
+            strings = dex_strings(reader.read(name))
+            descriptors = {s for s in strings if s[:1] == "L" and s[-1:] == ";" and "/" in s}
+            classes.update(s[1:-1].replace("/", ".") for s in descriptors)
+            # One regex pass over all other strings, newline-joined (neither pattern
+            # crosses a newline), instead of one call per string.
+            text = "\n".join(s for s in strings if s not in descriptors)
+            urls.update(_URL.findall(text))
+            hosts.update(h.lower() for h in _HOST.findall(text))
     info.hosts, info.urls = sorted(hosts), sorted(urls)
     info.classes = sorted(c for c in classes if not c.startswith(("android.", "java.", "javax.", "kotlin.")))
-    for name in names:
-        if re.fullmatch(r"META-INF/[^/]+\.(RSA|DSA|EC)", name, re.IGNORECASE):
-            info.cert_sha256 += certificate_sha256(reader.read(name))
+    certs: dict[str, None] = {}  # ordered set
+    v1 = [n for n in names if re.fullmatch(r"META-INF/[^/]+\.(RSA|DSA|EC)", n, re.IGNORECASE)]
+    for name in v1:
+        certs.update(dict.fromkeys(certificate_sha256(reader.read(name))))
+    if v1:
+        info.signature_schemes.append("v1")
+    for scheme, ders in signing_block_certificates(Path(path)).items():
+        info.signature_schemes.append(scheme)
+        certs.update(dict.fromkeys(hashlib.sha256(der).hexdigest() for der in ders))
+    info.cert_sha256 = list(certs)
     return info
 
 
@@ -160,11 +180,19 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
     if len(data) < 8 or _u16(data, 0) != 0x0003:
         raise ApkError("AndroidManifest.xml is not binary XML (AXML)")
     strings: list[str] = []
+    resource_ids: list[int] = []
     off = _u16(data, 2)
     end = min(_u32(data, 4), len(data))
 
     def s(index: int) -> str:
         return strings[index] if 0 <= index < len(strings) else ""
+
+    def attribute_name(index: int) -> str:
+        # Android resolves android: attributes by resource id, not by the pool string,
+        # which obfuscators blank or rename; so does this reader where the id is known.
+        if index < len(resource_ids) and resource_ids[index] in ANDROID_ATTRS:
+            return ANDROID_ATTRS[resource_ids[index]]
+        return s(index)
 
     while off + 8 <= end:
         chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
@@ -172,13 +200,15 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
             raise ApkError(f"manifest chunk at {off} has a bad size {chunk_size}")
         if chunk_type == 0x0001:
             strings = _string_pool(data, off)
+        elif chunk_type == 0x0180:  # resource map: android.R.attr ids of the first pool strings
+            resource_ids = list(struct.unpack_from(f"<{(chunk_size - 8) // 4}I", data, off + 8))
         elif chunk_type == 0x0102:  # start element
             name = s(_u32(data, off + 20))
             attr_start, attr_size, attr_count = _u16(data, off + 24), _u16(data, off + 26), _u16(data, off + 28)
             attrs = {}
             for k in range(attr_count):
                 a = off + 16 + attr_start + k * attr_size
-                attr_name, raw, data_type, value = s(_u32(data, a + 4)), _u32(data, a + 8), data[a + 15], \
+                attr_name, raw, data_type, value = attribute_name(_u32(data, a + 4)), _u32(data, a + 8), data[a + 15], \
                     _u32(data, a + 16)
                 attrs[attr_name] = s(raw) if raw != 0xFFFFFFFF else (s(value) if data_type == 3 else str(value))
             if name == "manifest":
@@ -218,17 +248,87 @@ def dex_strings(data: bytes) -> list[str]:
     count, table = struct.unpack_from("<II", data, 0x38)
     if count > MAX_STRINGS or table + 4 * count > len(data):
         raise ApkError("DEX string table out of bounds")
-    out = []
-    for i in range(count):
-        off = struct.unpack_from("<I", data, table + 4 * i)[0]
-        if off >= len(data):
-            raise ApkError("DEX string offset out of bounds")
-        _, pos = _uleb128(data, off)
-        end = data.find(b"\0", pos)
+    offsets = array.array("I", data[table:table + 4 * count])
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    if count and max(offsets) >= len(data):
+        raise ApkError("DEX string offset out of bounds")
+    pieces, find = [], data.find
+    for off in offsets:
+        # A string: its UTF-16 length as ULEB128 (one byte below 128), MUTF-8 bytes, NUL.
+        pos = off + 1 if data[off] < 0x80 else _uleb128(data, off)[1]
+        end = find(b"\0", pos)
         if end < 0:
             raise ApkError("DEX string not terminated")
-        out.append(data[pos:end].decode("utf-8", errors="replace"))  # MUTF-8: close enough for names
-    return out
+        pieces.append(data[pos:end])
+    if not pieces:
+        return []
+    # MUTF-8 never holds a raw NUL, so one decode of the NUL-joined strings splits back
+    # into the same strings; close enough to UTF-8 for names and hosts.
+    return b"\0".join(pieces).decode("utf-8", errors="replace").split("\0")
+
+
+# --- APK Signing Block (schemes v2, v3, v3.1) ----------------------------------------------------
+
+def signing_block_certificates(path: Path) -> dict[str, list[bytes]]:
+    """DER certificates of each signer, by scheme, from the APK Signing Block that sits
+    just before the zip central directory; {} when the APK has none."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        tail_len = min(size, 22 + 0xFFFF)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+        eocd = tail.rfind(b"PK\x05\x06")
+        if eocd < 0 or eocd + 22 > len(tail):
+            return {}
+        cd_offset = struct.unpack_from("<I", tail, eocd + 16)[0]
+        if cd_offset < 32 or cd_offset > size:
+            return {}
+        fh.seek(cd_offset - 24)
+        footer = fh.read(24)
+        if footer[8:] != APK_SIG_BLOCK_MAGIC:
+            return {}
+        block_size = struct.unpack_from("<Q", footer)[0]
+        if not 24 <= block_size <= min(cd_offset - 8, MAX_SIGNING_BLOCK):
+            raise ApkError(f"APK Signing Block has a bad size {block_size}")
+        fh.seek(cd_offset - block_size - 8)
+        block = fh.read(block_size + 8)
+    if struct.unpack_from("<Q", block)[0] != block_size:
+        raise ApkError("APK Signing Block is damaged: its two size fields disagree")
+    found: dict[str, list[bytes]] = {}
+    pos, end = 8, len(block) - 24
+    while pos < end:
+        if pos + 12 > end:
+            raise ApkError("APK Signing Block is damaged: truncated pair")
+        pair_len, block_id = struct.unpack_from("<QI", block, pos)
+        if pair_len < 4 or pos + 8 + pair_len > end:
+            raise ApkError("APK Signing Block is damaged: a pair runs past the block")
+        if block_id in SIGNATURE_SCHEMES:
+            # value: signers; signer: signed data first; signed data: digests, then certificates
+            [signers] = _length_prefixed(block[pos + 12:pos + 8 + pair_len], limit=1) or [b""]
+            found[SIGNATURE_SCHEMES[block_id]] = [
+                cert
+                for signer in _length_prefixed(signers)
+                for signed_data in _length_prefixed(signer, limit=1)
+                for cert in _length_prefixed((_length_prefixed(signed_data, limit=2) + [b"", b""])[1])
+            ]
+        pos += 8 + pair_len
+    return found
+
+
+def _length_prefixed(buf: bytes, limit: int | None = None) -> list[bytes]:
+    """The first `limit` (default all) uint32-length-prefixed values in buf, the signing
+    block's framing; v3 puts fixed-size fields after the values this reader needs."""
+    items, pos = [], 0
+    while pos < len(buf) and (limit is None or len(items) < limit):
+        if pos + 4 > len(buf):
+            raise ApkError("APK Signing Block is damaged: truncated length")
+        n = struct.unpack_from("<I", buf, pos)[0]
+        if pos + 4 + n > len(buf):
+            raise ApkError("APK Signing Block is damaged: a value runs past its parent")
+        items.append(buf[pos + 4:pos + 4 + n])
+        pos += 4 + n
+    return items
 
 
 def certificate_sha256(pkcs7_der: bytes) -> list[str]:

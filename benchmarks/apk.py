@@ -1,0 +1,181 @@
+"""APK-reading benchmark: banscreen's reader against androguard's full parse, same files.
+
+    python -m benchmarks.apk                 # 300 APKs
+    python -m benchmarks.apk --apks 50       # quicker
+
+Generates N real APKs (zip, binary AndroidManifest.xml, DEX with classes and code, v1
+and/or v2/v3 signatures; written by tests/apkbuild.py and checked against androguard by
+the tests) of three sizes, about 10 % of them ADUPS-like. Then, in one process:
+
+- banscreen: `read_apk` (manifest, DEX string tables, signer certificates);
+- banscreen end to end: `banscreen android scan` on the folder (reading, indicator
+  matching, permission-risk notes), output discarded;
+- androguard 4.1.4, the baseline: `APK(path)` plus every `DEX` in it, reading the same
+  facts (package, version, permissions, components, certificates, DEX strings).
+
+Both readers' facts are compared APK by APK, so the speed is for the same answer.
+Prints a table and writes benchmarks/out/apk.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import random
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import OUT, Timer, bundled_store
+
+# (name, classes, methods per class, extra strings, share); a small system app, a typical
+# vendor app, and a big one. Real DEX files also hold field ids, annotations and debug
+# info that this generator leaves out, which flatters androguard, not banscreen.
+PROFILES = [("small", 60, 4, 400, 0.6), ("medium", 400, 8, 3_000, 0.3), ("large", 1_500, 10, 12_000, 0.1)]
+SCHEMES = [("v1",), ("v1", "v2"), ("v2", "v3"), ("v1", "v2", "v3")]
+PERMISSIONS = ["INTERNET", "ACCESS_NETWORK_STATE", "WAKE_LOCK", "VIBRATE", "CAMERA", "RECORD_AUDIO",
+               "ACCESS_FINE_LOCATION", "READ_PHONE_STATE", "RECEIVE_BOOT_COMPLETED", "FOREGROUND_SERVICE",
+               "POST_NOTIFICATIONS", "BLUETOOTH_CONNECT", "NFC", "READ_EXTERNAL_STORAGE"]
+
+
+def make_apks(folder: Path, count: int, seed: int = 6) -> list[Path]:
+    from tests.apkbuild import ADUPS_COMPONENTS, ADUPS_PERMISSIONS, ADUPS_STRINGS, build_apk
+
+    rnd = random.Random(seed)
+    paths = []
+    for i in range(count):
+        profile, n_classes, n_methods, n_strings, _ = rnd.choices(PROFILES, [p[4] for p in PROFILES])[0]
+        package = f"com.vendor{rnd.randrange(40)}.app{i}"
+        classes = [f"L{package.replace('.', '/')}/{chr(97 + k % 26)}/C{k};" for k in range(n_classes)]
+        strings = [f"{rnd.choice(['key_', 'msg ', 'pref.', 'https://cdn', 'log: '])}{rnd.randrange(10**9)}"
+                   + (".example.com/x" if s % 50 == 0 else "") for s in range(n_strings)]
+        permissions = [f"android.permission.{p}" for p in rnd.sample(PERMISSIONS, rnd.randrange(2, 10))]
+        components = [(rnd.choice(["activity", "service", "receiver", "provider"]), f".C{k}")
+                      for k in range(rnd.randrange(3, 30))]
+        shared_user = ""
+        if i % 10 == 0:  # ADUPS-like
+            package, shared_user = "com.adups.fota", "android.uid.system"
+            permissions, components = ADUPS_PERMISSIONS, ADUPS_COMPONENTS + components
+            strings += ADUPS_STRINGS
+        path = folder / profile / f"app{i:04d}.apk"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build_apk(path, package, permissions, components, strings, shared_user_id=shared_user,
+                  schemes=rnd.choice(SCHEMES), classes=classes, methods_per_class=n_methods,
+                  utf8=bool(i % 2), common_name=f"OEM key {i % 5}")
+        paths.append(path)
+    return paths
+
+
+def facts_banscreen(path: Path) -> dict:
+    from banscreen.sources.apk import dex_strings, read_apk
+
+    info = read_apk(path)
+    return {"package": info.package, "version": (info.version_name, info.version_code),
+            "permissions": sorted(info.permissions), "components": sorted(info.components),
+            "certs": sorted(info.cert_sha256), "_strings": dex_strings}
+
+
+def facts_androguard(path: Path) -> dict:
+    from androguard.core.apk import APK
+    from androguard.core.dex import DEX
+
+    apk = APK(str(path))
+    strings = set()
+    for raw in apk.get_all_dex():
+        strings.update(DEX(raw).get_strings())
+    return {"package": apk.get_package(), "version": (apk.get_androidversion_name(), apk.get_androidversion_code()),
+            "permissions": sorted(apk.get_permissions()),
+            "components": sorted(apk.get_activities() + apk.get_services() + apk.get_receivers()
+                                 + apk.get_providers()),
+            "certs": sorted(hashlib.sha256(c.dump()).hexdigest() for c in apk.get_certificates()),
+            "strings": strings}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="banscreen APK benchmark")
+    ap.add_argument("--apks", type=int, default=300)
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        from loguru import logger
+
+        logger.remove()  # androguard logs every parse step at DEBUG
+    except ImportError:
+        raise SystemExit("androguard is missing: python3 -m pip install -e '.[bench]'") from None
+
+    folder = Path(tempfile.mkdtemp(prefix="banscreen-apk-"))
+    with Timer() as t_make:
+        paths = make_apks(folder, args.apks)
+    total_bytes = sum(p.stat().st_size for p in paths)
+
+    from banscreen.sources.apk import read_apk
+
+    with Timer() as t_ours:
+        for p in paths:
+            read_apk(p)
+
+    from banscreen.android import AndroidScanner
+    from banscreen.lists.indicators_yaml import bundled_indicators
+    from banscreen.match.android import IndicatorMatcher
+    from banscreen.screen import EquipmentOptions, open_equipment_screener
+    from banscreen.sources import android_captures
+
+    equipment, _ = open_equipment_screener(bundled_store(), EquipmentOptions(as_of=dt.date.today()))
+    scanner = AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, dt.date.today())
+    flagged = 0
+    with Timer() as t_scan:
+        for unit in scanner.scan_all(android_captures.read(folder)):
+            flagged += bool(getattr(unit, "findings", ()))
+
+    with Timer() as t_theirs:
+        theirs = [facts_androguard(p) for p in paths]
+
+    disagreements = []
+    for p, t in zip(paths, theirs):
+        o = facts_banscreen(p)
+        for key in ("package", "version", "permissions", "components", "certs"):
+            if o[key] != t[key]:
+                disagreements.append(f"{p.name}: {key} {o[key]!r} vs {t[key]!r}")
+        with __import__("zipfile").ZipFile(p) as z:
+            ours_strings = set(o["_strings"](z.read("classes.dex")))
+        if ours_strings != t["strings"]:
+            disagreements.append(f"{p.name}: DEX strings differ")
+
+    n = len(paths)
+    report = {
+        "date": dt.date.today().isoformat(), "apks": n, "megabytes": round(total_bytes / 2**20, 1),
+        "by_profile": {name: sum(1 for p in paths if p.parent.name == name) for name, *_ in PROFILES},
+        "generate_seconds": round(t_make.seconds, 1),
+        "banscreen_read": {"seconds": round(t_ours.seconds, 3), "apks_per_second": round(n / t_ours.seconds, 1)},
+        "banscreen_scan": {"seconds": round(t_scan.seconds, 3), "apks_per_second": round(n / t_scan.seconds, 1),
+                           "units_with_findings": flagged},
+        "androguard": {"seconds": round(t_theirs.seconds, 3), "apks_per_second": round(n / t_theirs.seconds, 1)},
+        "ratio_read": round(t_theirs.seconds / t_ours.seconds, 1),
+        "ratio_scan": round(t_theirs.seconds / t_scan.seconds, 1),
+        "disagreements": disagreements,
+    }
+    (OUT / "apk.json").write_text(json.dumps(report, indent=2))
+
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"APK reading, {n} generated APKs ({report['megabytes']} MiB), {report['date']}")
+    for col in ("measure", "seconds", "APKs/s", "MiB/s", "vs androguard"):
+        t.add_column(col, justify="right" if col != "measure" else "left")
+    mib = total_bytes / 2**20
+    for label, secs, ratio in (("banscreen read_apk", t_ours.seconds, report["ratio_read"]),
+                               ("banscreen android scan (read + match)", t_scan.seconds, report["ratio_scan"]),
+                               ("androguard 4.1.4 APK + DEX", t_theirs.seconds, 1.0)):
+        t.add_row(label, f"{secs:.2f}", f"{n / secs:,.1f}", f"{mib / secs:,.1f}", f"{ratio}x")
+    Console(width=140).print(t)
+    print(f"APKs by size: {report['by_profile']}; scan units with findings: {flagged}; "
+          f"target >= 10x androguard")
+    print(f"facts that differ between banscreen and androguard: {len(disagreements)}")
+    for d in disagreements[:10]:
+        print("  " + d)
+    print(f"wrote {OUT / 'apk.json'}")
+
+
+if __name__ == "__main__":
+    main()
