@@ -38,6 +38,20 @@ def bundled_store(bundled_home) -> ListStore:
 
 
 @pytest.fixture()
+def scanner(bundled_store):
+    """An Android scanner with the bundled indicators, as of 2026-11-28."""
+    import datetime as dt
+
+    from banscreen.android import AndroidScanner
+    from banscreen.lists.indicators_yaml import bundled_indicators
+    from banscreen.match.android import IndicatorMatcher
+    from banscreen.screen import EquipmentOptions, open_equipment_screener
+
+    equipment, _ = open_equipment_screener(bundled_store, EquipmentOptions(as_of=dt.date(2026, 11, 28)))
+    return AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, dt.date(2026, 11, 28))
+
+
+@pytest.fixture()
 def empty_store(tmp_path) -> ListStore:
     return ListStore(tmp_path / "home")
 

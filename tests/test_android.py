@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from banscreen.android import AndroidScanner
 from banscreen.lists.stix import load_stix
 from banscreen.lists.indicators_yaml import bundled_indicators
 from banscreen.match.android import IndicatorMatcher
 from banscreen.model import AndroidResult, LoadIssue, Observation
-from banscreen.screen import EquipmentOptions, open_equipment_screener
 from banscreen.sources import android_captures
 
 DATA = Path(__file__).parent / "data" / "android"
-
-
-@pytest.fixture()
-def scanner(bundled_store):
-    equipment, _ = open_equipment_screener(bundled_store, EquipmentOptions(as_of=dt.date(2026, 11, 28)))
-    return AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, dt.date(2026, 11, 28))
 
 
 def scan(scanner, name):

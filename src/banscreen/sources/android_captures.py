@@ -36,11 +36,19 @@ class ScanUnit:
 
 
 def detect(path: Path) -> str:
+    from banscreen.sources.firmware_image import image_kind
+
     if path.is_dir():
         return "firmware"
     if path.suffix.lower() == ".apk":
         return "apk"
-    head = path.read_text("utf-8", errors="replace")[:8192]
+    with path.open("rb") as fh:
+        raw = fh.read(8192)
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
+        return "apk" if _has_manifest(path) else "firmware-zip"
+    if image_kind(raw):
+        return "image"
+    head = raw.decode("utf-8", errors="replace")
     if path.name == "build.prop" or re.search(r"^ro\.[\w.]+=", head, re.M):
         return "buildprop"
     if re.search(r"^package:\S+", head, re.M):
@@ -49,8 +57,18 @@ def detect(path: Path) -> str:
         return "getprop"
     if "Package [" in head or "Packages:" in head:
         return "dumpsys"
-    raise SourceError(path, "not an adb capture (pm list packages, dumpsys package, getprop), a build.prop or a "
-                            "firmware directory")
+    raise SourceError(path, "not an adb capture (pm list packages, dumpsys package, getprop), a build.prop, an "
+                            "APK, a firmware folder, zip or partition image")
+
+
+def _has_manifest(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "AndroidManifest.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return path.suffix.lower() != ".zip"  # a damaged zip: the APK reader says what is wrong
 
 
 def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
@@ -61,7 +79,7 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
         if not path.exists():
             raise SourceError(path, "no such file or folder")
         kind = detect(path)
-        text = "" if kind in ("firmware", "apk") else path.read_text("utf-8", errors="replace")
+        text = "" if kind in BINARY_KINDS else path.read_text("utf-8", errors="replace")
     except SourceError as exc:
         yield LoadIssue(str(path), 0, exc.message)
         return
@@ -72,7 +90,12 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
         yield from _firmware(path)
         return
     if kind == "apk":
-        yield _apk(path, str(path))
+        yield apk_unit(path, str(path), str(path))
+        return
+    if kind in ("image", "firmware-zip"):
+        from banscreen.sources import firmware_image
+
+        yield from (firmware_image.read_image(path) if kind == "image" else firmware_image.read_zip(path, str(path)))
         return
     yield from PARSERS[kind](path, text)
 
@@ -96,7 +119,7 @@ def _pm_list(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
         yield ScanUnit(str(path), n, package, tuple(obs))
 
 
-def _props(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
+def props_units(path: Path | str, text: str) -> Iterator[ScanUnit | LoadIssue]:
     obs = []
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -145,27 +168,29 @@ def _dumpsys(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
         yield ScanUnit(str(path), start, package, tuple(obs))
 
 
-PARSERS = {"pm-list": _pm_list, "getprop": _props, "buildprop": _props, "dumpsys": _dumpsys}
+PARSERS = {"pm-list": _pm_list, "getprop": props_units, "buildprop": props_units, "dumpsys": _dumpsys}
+BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip")
 
 
 def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
     for prop in sorted(root.rglob("build.prop")):
-        yield from _props(prop, prop.read_text("utf-8", errors="replace"))
+        yield from props_units(prop, prop.read_text("utf-8", errors="replace"))
     for apk in sorted(root.rglob("*.apk")):
         rel = "/" + apk.relative_to(root).as_posix()
-        unit = _apk(apk, rel)
-        if isinstance(unit, ScanUnit) and rel.startswith(("/system", "/vendor", "/product")):
-            unit = ScanUnit(unit.path, unit.line, unit.package,
-                            (*unit.observations, Observation("flag", "SYSTEM", f"installed at {rel}")))
-        yield unit
+        system = f"installed at {rel}" if rel.startswith(("/system", "/vendor", "/product")) else None
+        yield apk_unit(apk, str(apk), rel, system)
 
 
-def _apk(path: Path, where: str) -> ScanUnit | LoadIssue:
-    """One APK's facts, or its error: a hostile or broken APK is reported, never run."""
+def apk_unit(source: Path | bytes, label: str, where: str, system: str | None = None) -> ScanUnit | LoadIssue:
+    """One APK's facts, or its error: a hostile or broken APK is reported, never run.
+    `system` says why it counts as a system app (where it is installed), if it does."""
     from banscreen.sources.apk import ApkError, read_apk
 
     try:
-        info = read_apk(path)
+        info = read_apk(source)
     except ApkError as exc:
-        return LoadIssue(str(path), 0, f"APK not read: {exc}")
-    return ScanUnit(str(path), 0, info.package, info.observations(where))
+        return LoadIssue(label, 0, f"APK not read: {exc}")
+    obs = info.observations(where)
+    if system:
+        obs = (*obs, Observation("flag", "SYSTEM", system))
+    return ScanUnit(label, 0, info.package, obs)

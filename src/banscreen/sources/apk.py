@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import array
 import hashlib
+import io
 import re
 import sys
 import struct
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from banscreen.model import Observation
+from banscreen.sources.safezip import SafeZip
 
 MAX_MEMBER = 256 * 2**20  # one member, unpacked
 MAX_TOTAL = 1 << 30  # all members read from one APK, unpacked
-MAX_RATIO = 200
 MAX_STRINGS = 2_000_000
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|cn|info|io|ru|top|xyz|biz|cc))\b",
                    re.IGNORECASE)
@@ -68,40 +69,25 @@ class ApkInfo:
         return tuple(obs)
 
 
-class _Reader:
-    """Reads members from a zip with bounds on names, sizes and ratios."""
-
-    def __init__(self, path: Path):
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise ApkError(f"not a readable zip archive: {exc}") from None
-        self.total = 0
-        for info in self.zip.infolist():
-            name = info.filename
-            if name.startswith(("/", "\\")) or ".." in Path(name.replace("\\", "/")).parts:
-                raise ApkError(f"refused: member {name!r} leaves the archive (path traversal)")
-            if info.file_size > MAX_MEMBER or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
-                raise ApkError(f"refused: member {name!r} would unpack to {info.file_size:,} bytes from "
-                               f"{info.compress_size:,} (zip bomb limits)")
-
-    def read(self, name: str) -> bytes:
-        try:
-            with self.zip.open(name) as fh:
-                data = fh.read(MAX_MEMBER + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
-            raise ApkError(f"member {name!r} is damaged: {exc}") from None
-        self.total += len(data)
-        if len(data) > MAX_MEMBER or self.total > MAX_TOTAL:
-            raise ApkError(f"refused: unpacked data passed the limits reading {name!r}")
-        return data
-
-    def names(self) -> list[str]:
-        return self.zip.namelist()
+def read_apk(source: Path | bytes) -> ApkInfo:
+    """An APK's facts, from its path or (inside a firmware image or zip) its bytes."""
+    data = source if isinstance(source, bytes) else None
+    with SafeZip(io.BytesIO(data) if data is not None else Path(source), MAX_MEMBER, MAX_TOTAL, ApkError) as reader:
+        info, certs = _from_members(reader)
+    if data is not None:
+        blocks = signing_block_certificates(io.BytesIO(data))
+    else:
+        with open(source, "rb") as fh:
+            blocks = signing_block_certificates(fh)
+    for scheme, ders in blocks.items():
+        info.signature_schemes.append(scheme)
+        certs.update(dict.fromkeys(hashlib.sha256(der).hexdigest() for der in ders))
+    info.cert_sha256 = list(certs)
+    return info
 
 
-def read_apk(path: Path) -> ApkInfo:
-    reader = _Reader(Path(path))
+def _from_members(reader: SafeZip) -> tuple[ApkInfo, dict[str, None]]:
+    """Manifest, DEX strings and v1 certificates (an ordered set) from the zip members."""
     names = reader.names()
     if "AndroidManifest.xml" not in names:
         raise ApkError("no AndroidManifest.xml: not an APK")
@@ -126,11 +112,7 @@ def read_apk(path: Path) -> ApkInfo:
         certs.update(dict.fromkeys(certificate_sha256(reader.read(name))))
     if v1:
         info.signature_schemes.append("v1")
-    for scheme, ders in signing_block_certificates(Path(path)).items():
-        info.signature_schemes.append(scheme)
-        certs.update(dict.fromkeys(hashlib.sha256(der).hexdigest() for der in ders))
-    info.cert_sha256 = list(certs)
-    return info
+    return info, certs
 
 
 # --- binary XML (AXML) --------------------------------------------------------------------------
@@ -270,29 +252,28 @@ def dex_strings(data: bytes) -> list[str]:
 
 # --- APK Signing Block (schemes v2, v3, v3.1) ----------------------------------------------------
 
-def signing_block_certificates(path: Path) -> dict[str, list[bytes]]:
+def signing_block_certificates(fh: BinaryIO) -> dict[str, list[bytes]]:
     """DER certificates of each signer, by scheme, from the APK Signing Block that sits
     just before the zip central directory; {} when the APK has none."""
-    with open(path, "rb") as fh:
-        size = fh.seek(0, 2)
-        tail_len = min(size, 22 + 0xFFFF)
-        fh.seek(size - tail_len)
-        tail = fh.read(tail_len)
-        eocd = tail.rfind(b"PK\x05\x06")
-        if eocd < 0 or eocd + 22 > len(tail):
-            return {}
-        cd_offset = struct.unpack_from("<I", tail, eocd + 16)[0]
-        if cd_offset < 32 or cd_offset > size:
-            return {}
-        fh.seek(cd_offset - 24)
-        footer = fh.read(24)
-        if footer[8:] != APK_SIG_BLOCK_MAGIC:
-            return {}
-        block_size = struct.unpack_from("<Q", footer)[0]
-        if not 24 <= block_size <= min(cd_offset - 8, MAX_SIGNING_BLOCK):
-            raise ApkError(f"APK Signing Block has a bad size {block_size}")
-        fh.seek(cd_offset - block_size - 8)
-        block = fh.read(block_size + 8)
+    size = fh.seek(0, 2)
+    tail_len = min(size, 22 + 0xFFFF)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    eocd = tail.rfind(b"PK\x05\x06")
+    if eocd < 0 or eocd + 22 > len(tail):
+        return {}
+    cd_offset = struct.unpack_from("<I", tail, eocd + 16)[0]
+    if cd_offset < 32 or cd_offset > size:
+        return {}
+    fh.seek(cd_offset - 24)
+    footer = fh.read(24)
+    if footer[8:] != APK_SIG_BLOCK_MAGIC:
+        return {}
+    block_size = struct.unpack_from("<Q", footer)[0]
+    if not 24 <= block_size <= min(cd_offset - 8, MAX_SIGNING_BLOCK):
+        raise ApkError(f"APK Signing Block has a bad size {block_size}")
+    fh.seek(cd_offset - block_size - 8)
+    block = fh.read(block_size + 8)
     if struct.unpack_from("<Q", block)[0] != block_size:
         raise ApkError("APK Signing Block is damaged: its two size fields disagree")
     found: dict[str, list[bytes]] = {}

@@ -1,0 +1,125 @@
+"""Firmware image files, scanned like an unpacked firmware tree: every APK and build.prop
+inside becomes a scan unit.
+
+- partition images (system.img, vendor.img, product.img, ...): ext2/3/4, raw or in
+  Android's sparse format, read in place by ext4.py and android_sparse.py;
+- firmware zips: factory images, OTA target-files and full OTA packages, holding APKs,
+  build.prop files, partition images or further zips (two levels, as factory images
+  nest an image zip). Partition images inside are streamed to a private temp file,
+  under size limits; member names never become file names.
+
+Not read, and reported as such: EROFS images (most phones since Android 13), A/B OTA
+payloads (payload.bin) and block-based OTA data (system.new.dat[.br])."""
+
+from __future__ import annotations
+
+import re
+import struct
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Iterator
+
+from banscreen.model import LoadIssue
+from banscreen.sources import android_sparse, ext4
+from banscreen.sources.apk import MAX_MEMBER as MAX_APK
+from banscreen.sources.safezip import SafeZip
+
+MAX_IMAGE = 16 * 2**30  # one partition image, unpacked from a zip
+MAX_FIRMWARE_TOTAL = 64 * 2**30
+MAX_PROP = 4 * 2**20
+MAX_ZIP_DEPTH = 2
+EROFS_MAGIC = 0xE0F5E1E2
+PARTITION_IMAGE = re.compile(r"(?:^|/)(?:system|system_ext|vendor|product|odm|oem)(?:_[ab])?\.img$", re.I)
+PARTITION_DIRS = {"system", "system_ext", "vendor", "product", "odm", "oem"}
+
+
+class FirmwareError(Exception):
+    """A firmware zip that must not, or cannot, be read."""
+
+
+def image_kind(head: bytes) -> str | None:
+    """'sparse', 'ext4', 'erofs' or None, from a file's first 2 KiB."""
+    if android_sparse.is_sparse(head):
+        return "sparse"
+    if len(head) >= 1024 + 58 and struct.unpack_from("<H", head, 1024 + 56)[0] == ext4.MAGIC:
+        return "ext4"
+    if len(head) >= 1028 and struct.unpack_from("<I", head, 1024)[0] == EROFS_MAGIC:
+        return "erofs"
+    return None
+
+
+def _wanted(path: str) -> bool:
+    return path.endswith(".apk") or path.rsplit("/", 1)[-1] == "build.prop"
+
+
+def read_image(path: Path, label: str | None = None) -> Iterator:
+    """Scan units of one partition image; `label` names it in evidence (for an image
+    from a zip: zip!/member)."""
+    from banscreen.sources.android_captures import apk_unit, props_units
+
+    label = label or str(path)
+    try:
+        with open(path, "rb") as fh:
+            kind = image_kind(fh.read(2048))
+            if kind == "erofs":
+                yield LoadIssue(label, 0, "EROFS partition image: not supported; mount or unpack it (e.g. with "
+                                          "fsck.erofs --extract) and scan the folder")
+                return
+            if kind is None:
+                yield LoadIssue(label, 0, "not an ext4 or Android sparse partition image")
+                return
+            source = android_sparse.SparseImage(fh) if kind == "sparse" else ext4.FileSource(fh)
+            fs = ext4.Ext4(source)
+            for entry in fs.walk(_wanted):
+                where = f"{label}!{entry.path}"
+                try:
+                    if entry.path.endswith(".apk"):
+                        data = fs.read_file(entry.inode, MAX_APK)
+                        yield apk_unit(data, where, where, f"in partition image {Path(label).name}")
+                    else:
+                        yield from props_units(where, fs.read_file(entry.inode, MAX_PROP).decode("utf-8", "replace"))
+                except ext4.Ext4Error as exc:
+                    yield LoadIssue(where, 0, f"not read: {exc}")
+    except (ext4.Ext4Error, android_sparse.SparseError) as exc:
+        yield LoadIssue(label, 0, f"partition image not read: {exc}")
+    except OSError as exc:
+        yield LoadIssue(label, 0, f"cannot be read: {exc.strerror or exc}")
+
+
+def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
+    """Scan units of a firmware zip; nested zips and partition images recurse."""
+    from banscreen.sources.android_captures import apk_unit, props_units
+
+    try:
+        archive = SafeZip(source, MAX_IMAGE, MAX_FIRMWARE_TOTAL, FirmwareError)
+    except FirmwareError as exc:
+        yield LoadIssue(label, 0, f"firmware zip not read: {exc}")
+        return
+    with archive:
+        for name in sorted(archive.names()):
+            where, low = f"{label}!/{name}", name.lower()
+            parts = PurePosixPath(low).parts
+            try:
+                if low.endswith(".apk"):
+                    in_partition = bool(parts) and parts[0] in PARTITION_DIRS
+                    yield apk_unit(archive.read(name, MAX_APK), where, where,
+                                   f"under /{parts[0]} in the firmware" if in_partition else None)
+                elif parts and parts[-1] == "build.prop":
+                    yield from props_units(where, archive.read(name, MAX_PROP).decode("utf-8", "replace"))
+                elif PARTITION_IMAGE.search(low) or (low.endswith(".zip") and depth < MAX_ZIP_DEPTH):
+                    with tempfile.TemporaryDirectory(prefix="banscreen-fw-") as tmp:
+                        member = Path(tmp) / ("image.zip" if low.endswith(".zip") else "partition.img")
+                        with member.open("wb") as out:
+                            archive.extract_to(name, out)
+                        if low.endswith(".zip"):
+                            yield from read_zip(member, where, depth + 1)
+                        else:
+                            yield from read_image(member, where)
+                elif parts and parts[-1] == "payload.bin":
+                    yield LoadIssue(where, 0, "A/B OTA payload: not supported; extract its partition images "
+                                              "(e.g. with payload-dumper) and scan them")
+                elif re.search(r"\.new\.dat(\.br)?$", low):
+                    yield LoadIssue(where, 0, "block-based OTA data: not supported; rebuild the image (sdat2img) "
+                                              "and scan it")
+            except FirmwareError as exc:
+                yield LoadIssue(where, 0, f"not read: {exc}")

@@ -1,0 +1,231 @@
+"""Firmware image files: ext2/3/4 partition images built by e2fsprogs' mke2fs from a
+firmware tree, Android sparse images made from them by img2simg, and firmware zips
+(factory-image and target-files layouts). The scan of an image must find what the scan
+of the unpacked tree finds; damaged and hostile images are reported, never crash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from banscreen.model import AndroidResult, LoadIssue
+from banscreen.sources import android_captures
+from banscreen.sources.ext4 import Ext4, Ext4Error, FileSource
+from tests.apkbuild import adups_apk, clean_apk
+from tests.tools import require
+
+DATA = Path(__file__).parent / "data" / "android"
+
+# mke2fs variants: modern ext4; 1 KiB blocks with 64-bit descriptors; ext2 with classic
+# block maps (no extents), which a 5 MiB file pushes into double-indirect blocks.
+LAYOUTS = {
+    "ext4": ["-t", "ext4", "-b", "4096"],
+    "ext4-1k-64bit": ["-t", "ext4", "-b", "1024", "-O", "64bit"],
+    "ext2-blockmap": ["-t", "ext2", "-b", "1024"],
+}
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    """A firmware tree: build.prop with ADUPS properties, an ADUPS-like system app, a
+    clean one, a 5 MiB blob and a directory big enough to be hashed (htree)."""
+    root = tmp_path_factory.mktemp("fwtree")
+    shutil.copytree(DATA / "firmware", root, dirs_exist_ok=True)
+    (root / "system" / "priv-app" / "AdupsFota").mkdir(parents=True)
+    (root / "system" / "app" / "Calculator").mkdir(parents=True)
+    adups_apk(root / "system" / "priv-app" / "AdupsFota" / "AdupsFota.apk", schemes=("v1", "v2"))
+    clean_apk(root / "system" / "app" / "Calculator" / "Calculator.apk")
+    (root / "system" / "blob.bin").write_bytes(os.urandom(5 * 2**20))
+    fonts = root / "system" / "fonts"
+    fonts.mkdir()
+    for i in range(400):
+        (fonts / f"NotoSans-Variant{i:03d}-Regular.ttf").write_bytes(b"font")
+    return root
+
+
+def make_image(tree: Path, path: Path, layout: str) -> Path:
+    mke2fs = require("mke2fs")
+    subprocess.run([mke2fs, "-q", "-F", *LAYOUTS[layout], "-d", str(tree), str(path), "24M"], check=True,
+                   capture_output=True)
+    return path
+
+
+def make_sparse(raw: Path, path: Path) -> Path:
+    subprocess.run([require("img2simg"), str(raw), str(path)], check=True, capture_output=True)
+    return path
+
+
+def units(path: Path):
+    return list(android_captures.read(path))
+
+
+def by_package(items) -> dict[str, android_captures.ScanUnit]:
+    return {u.package: u for u in items if isinstance(u, android_captures.ScanUnit) and u.package}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_ext_image_reads_every_file_byte_for_byte(tree, tmp_path, layout):
+    image = make_image(tree, tmp_path / "system.img", layout)
+    with image.open("rb") as fh:
+        fs = Ext4(FileSource(fh))
+        found = {e.path: e for e in fs.walk(lambda p: True)}
+        expected = {"/" + p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file()}
+        assert set(found) == set(expected)
+        for path in ["/system/blob.bin", "/system/build.prop", "/system/priv-app/AdupsFota/AdupsFota.apk",
+                     "/system/fonts/NotoSans-Variant399-Regular.ttf"]:
+            data = fs.read_file(found[path].inode, 2**30)
+            assert hashlib.sha256(data).digest() == hashlib.sha256(expected[path].read_bytes()).digest(), path
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["raw", "sparse"])
+def test_image_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path, sparse):
+    image = make_image(tree, tmp_path / "system.img", "ext4")
+    if sparse:
+        image = make_sparse(image, tmp_path / "system.sparse.img")
+    from_image = list(scanner.scan_all(units(image)))
+    from_tree = list(scanner.scan_all(units(tree)))
+
+    def facts(results):
+        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
+
+    assert facts(from_image) == facts(from_tree)
+    adups = next(r for r in from_image if r.package == "com.adups.fota")
+    assert adups.path == f"{image}!/system/priv-app/AdupsFota/AdupsFota.apk"
+    host = next(f for f in adups.findings if f.kind == "host")
+    assert f"{image}!/system/priv-app/AdupsFota/AdupsFota.apk classes.dex strings" in host.evidence
+    risk = next(f for f in adups.findings if f.kind == "permissions")
+    assert risk.severity == "high" and "system app" in risk.evidence
+    assert next(r for r in from_image if r.package == "com.example.calculator").findings == ()
+    assert any(f.kind == "prop" for r in from_image for f in r.findings)  # build.prop inside the image
+
+
+def test_factory_zip_with_nested_image_zip_and_target_files_layout(scanner, tree, tmp_path):
+    sparse = make_sparse(make_image(tree, tmp_path / "raw.img", "ext4"), tmp_path / "system.img")
+    inner = tmp_path / "image-device.zip"
+    with zipfile.ZipFile(inner, "w") as z:  # factory images store the sparse images
+        z.write(sparse, "system.img")
+        z.writestr("boot.img", b"ANDROID!" + b"\0" * 100)  # holds no apps: not opened
+    outer = tmp_path / "factory.zip"
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(inner, "device-factory/image-device.zip")
+        z.write(tree / "system" / "app" / "Calculator" / "Calculator.apk", "VENDOR/app/Calc/Calc.apk")
+        z.write(tree / "system" / "priv-app" / "AdupsFota" / "AdupsFota.apk", "SYSTEM/priv-app/Fota/Fota.apk")
+        z.writestr("payload.bin", b"CrAU" + b"\0" * 64)
+    items = units(outer)
+    issues = [i for i in items if isinstance(i, LoadIssue)]
+    assert [str(i) for i in issues] == [f"{outer}!/payload.bin: A/B OTA payload: not supported; extract its "
+                                        "partition images (e.g. with payload-dumper) and scan them"]
+    paths = {u.path for u in items if isinstance(u, android_captures.ScanUnit)}
+    nested = f"{outer}!/device-factory/image-device.zip!/system.img!/system/priv-app/AdupsFota/AdupsFota.apk"
+    assert nested in paths and f"{outer}!/SYSTEM/priv-app/Fota/Fota.apk" in paths
+    results = [r for r in scanner.scan_all(items) if isinstance(r, AndroidResult)]
+    flagged = {r.path for r in results if r.findings}
+    assert nested in flagged and f"{outer}!/SYSTEM/priv-app/Fota/Fota.apk" in flagged
+    fota = next(r for r in results if r.path == f"{outer}!/SYSTEM/priv-app/Fota/Fota.apk")
+    assert "system app" in next(f for f in fota.findings if f.kind == "permissions").evidence
+
+
+def test_cli_scans_an_image(bundled_home, tree, tmp_path, monkeypatch, capsys):
+    from banscreen import cli
+
+    image = make_sparse(make_image(tree, tmp_path / "raw.img", "ext4"), tmp_path / "system.img")
+    monkeypatch.setattr(sys, "argv", ["banscreen", "android", "scan", str(image), "-f", "json",
+                                      "--home", str(bundled_home)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    out = capsys.readouterr().out
+    records = [json.loads(line) for line in out.splitlines()]
+    assert exc.value.code == 1
+    adups = next(r for r in records if r.get("package") == "com.adups.fota")
+    assert {"indicator", "kind", "source", "evidence", "severity"} <= set(adups["findings"][0])
+
+
+# --- damaged and hostile images -----------------------------------------------------------------------
+
+def test_truncated_image_is_reported_not_crashed(tree, tmp_path):
+    image = make_image(tree, tmp_path / "system.img", "ext4")
+    data = image.read_bytes()
+    cut = tmp_path / "cut.img"
+    cut.write_bytes(data[:len(data) // 3])
+    items = units(cut)
+    issues = [i for i in items if isinstance(i, LoadIssue)]
+    assert issues and all("lies past the end of the image" in i.reason for i in issues)
+
+
+def test_damaged_superblock_and_sparse_chunks(tree, tmp_path):
+    image = make_image(tree, tmp_path / "system.img", "ext4")
+    data = bytearray(image.read_bytes())
+    struct.pack_into("<I", data, 1024 + 24, 40)  # block size 2^50
+    bad = tmp_path / "bad-superblock.img"
+    bad.write_bytes(bytes(data))
+    [issue] = units(bad)
+    assert isinstance(issue, LoadIssue) and "bad block size" in issue.reason
+
+    sparse = bytearray(make_sparse(image, tmp_path / "s.img").read_bytes())
+    struct.pack_into("<I", sparse, 28 + 8, 0x7FFFFFFF)  # first chunk's total size runs past the file
+    bad_sparse = tmp_path / "bad-sparse.img"
+    bad_sparse.write_bytes(bytes(sparse))
+    [issue] = units(bad_sparse)
+    assert isinstance(issue, LoadIssue) and "chunk 0" in issue.reason and "damaged" in issue.reason
+
+
+def test_directory_loop_is_walked_once(tree, tmp_path):
+    """A hostile image whose /system/app entry points back at the root directory."""
+    image = make_image(tree, tmp_path / "system.img", "ext4")
+    data = bytearray(image.read_bytes())
+    with image.open("rb") as fh:
+        fs = Ext4(FileSource(fh))
+        system = dict(fs.list_dir(2))["system"]
+        app = dict(fs.list_dir(system))["app"]
+    pos = -1
+    while True:  # the dirent: inode, rec_len, name_len 3, type 2 (directory), "app"
+        pos = data.find(b"\x03\x02app", pos + 1)
+        assert pos > 0, "the /system/app entry was not found"
+        if struct.unpack_from("<I", data, pos - 6)[0] == app:
+            break
+    struct.pack_into("<I", data, pos - 6, 2)
+    looped = tmp_path / "loop.img"
+    looped.write_bytes(bytes(data))
+    paths = [u.path for u in units(looped)]
+    assert paths and len(paths) == len(set(paths))  # it ended, and nothing came twice
+
+
+def test_hostile_firmware_zips(tmp_path):
+    traversal = tmp_path / "ota.zip"
+    with zipfile.ZipFile(traversal, "w") as z:
+        z.writestr("system/build.prop", "ro.product.brand=x\n")
+        z.writestr("../../etc/passwd", "x")
+    [issue] = units(traversal)
+    assert isinstance(issue, LoadIssue) and "path traversal" in issue.reason
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("system.img", b"\0" * (64 * 2**20))
+    [issue] = units(bomb)
+    assert isinstance(issue, LoadIssue) and "zip bomb" in issue.reason
+
+    erofs = tmp_path / "vendor.img"
+    erofs.write_bytes(b"\0" * 1024 + struct.pack("<I", 0xE0F5E1E2) + b"\0" * 4096)
+    [issue] = units(erofs)
+    assert isinstance(issue, LoadIssue) and "EROFS" in issue.reason
+
+
+def test_ext4_rejects_non_images():
+    class Buf:  # any ByteSource will do
+        def __init__(self, b):
+            self.b, self.size = b, len(b)
+
+        def read(self, off, n):
+            return self.b[off:off + n]
+
+    with pytest.raises(Ext4Error, match="no superblock magic"):
+        Ext4(Buf(b"\0" * 4096))
