@@ -10,6 +10,8 @@ the tests) of three sizes, about 10 % of them ADUPS-like. Then, in one process:
 - banscreen: `read_apk` (manifest, DEX string tables, signer certificates);
 - banscreen end to end: `banscreen android scan` on the folder (reading, indicator
   matching, permission-risk notes), output discarded;
+- banscreen end to end on the same APKs inside a sparse ext4 system image (mke2fs -d,
+  img2simg), when those Debian tools are installed;
 - androguard 4.1.4, the baseline: `APK(path)` plus every `DEX` in it, reading the same
   facts (package, version, permissions, components, certificates, DEX strings).
 
@@ -24,6 +26,8 @@ import datetime as dt
 import hashlib
 import json
 import random
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -32,7 +36,7 @@ from benchmarks.common import OUT, Timer, bundled_store
 # (name, classes, methods per class, extra strings, share); a small system app, a typical
 # vendor app, and a big one. Real DEX files also hold field ids, annotations and debug
 # info that this generator leaves out, which flatters androguard, not banscreen.
-PROFILES = [("small", 60, 4, 400, 0.6), ("medium", 400, 8, 3_000, 0.3), ("large", 1_500, 10, 12_000, 0.1)]
+PROFILES = [("small", 300, 8, 3_000, 0.6), ("medium", 1_500, 10, 15_000, 0.3), ("large", 5_000, 12, 50_000, 0.1)]
 SCHEMES = [("v1",), ("v1", "v2"), ("v2", "v3"), ("v1", "v2", "v3")]
 PERMISSIONS = ["INTERNET", "ACCESS_NETWORK_STATE", "WAKE_LOCK", "VIBRATE", "CAMERA", "RECORD_AUDIO",
                "ACCESS_FINE_LOCATION", "READ_PHONE_STATE", "RECEIVE_BOOT_COMPLETED", "FOREGROUND_SERVICE",
@@ -48,8 +52,14 @@ def make_apks(folder: Path, count: int, seed: int = 6) -> list[Path]:
         profile, n_classes, n_methods, n_strings, _ = rnd.choices(PROFILES, [p[4] for p in PROFILES])[0]
         package = f"com.vendor{rnd.randrange(40)}.app{i}"
         classes = [f"L{package.replace('.', '/')}/{chr(97 + k % 26)}/C{k};" for k in range(n_classes)]
-        strings = [f"{rnd.choice(['key_', 'msg ', 'pref.', 'https://cdn', 'log: '])}{rnd.randrange(10**9)}"
-                   + (".example.com/x" if s % 50 == 0 else "") for s in range(n_strings)]
+        # identifiers, keys and log messages; one string in 8 with a dot (dotted names,
+        # file names, sentences) and one in 100 a URL, as in real apps
+        strings = [f"https://api.vendor{rnd.randrange(99)}.com/v{s % 3}/e{s}" if s % 100 == 0 else
+                   rnd.choice([f"com.vendor{s % 40}.feature.KEY_{s}", f"cache/file_{s}.json",
+                               f"Sync failed after {s} retries. Giving up."]) if s % 8 == 0 else
+                   f"{rnd.choice(['get', 'set', 'on', 'key_', 'Failed to load ', 'pref_', 'mField'])}"
+                   f"{rnd.choice(['Config', 'State', 'Item', 'Account', 'Sync'])}{rnd.randrange(10**6)}"
+                   for s in range(n_strings)]
         permissions = [f"android.permission.{p}" for p in rnd.sample(PERMISSIONS, rnd.randrange(2, 10))]
         components = [(rnd.choice(["activity", "service", "receiver", "provider"]), f".C{k}")
                       for k in range(rnd.randrange(3, 30))]
@@ -108,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     with Timer() as t_make:
         paths = make_apks(folder, args.apks)
     total_bytes = sum(p.stat().st_size for p in paths)
+    n = len(paths)
 
     from banscreen.sources.apk import read_apk
 
@@ -128,6 +139,18 @@ def main(argv: list[str] | None = None) -> None:
         for unit in scanner.scan_all(android_captures.read(folder)):
             flagged += bool(getattr(unit, "findings", ()))
 
+    # the same APKs inside a sparse ext4 system image, when e2fsprogs and img2simg are here
+    t_image = image_mib = None
+    if shutil.which("mke2fs") and shutil.which("img2simg"):
+        raw, sparse = folder.parent / f"{folder.name}.img", folder.parent / f"{folder.name}.sparse.img"
+        mib_needed = int(total_bytes * 1.3 / 2**20) + 16
+        subprocess.run(["mke2fs", "-q", "-F", "-E", "root_owner=0:0", "-t", "ext4", "-d", str(folder), str(raw), f"{mib_needed}M"], check=True)
+        subprocess.run(["img2simg", str(raw), str(sparse)], check=True)
+        image_mib = sparse.stat().st_size / 2**20
+        with Timer() as t_image:
+            image_units = sum(1 for _ in scanner.scan_all(android_captures.read(sparse)))
+        assert image_units == n, f"{image_units} units from the image, {n} APKs"
+
     with Timer() as t_theirs:
         theirs = [facts_androguard(p) for p in paths]
 
@@ -142,7 +165,6 @@ def main(argv: list[str] | None = None) -> None:
         if ours_strings != t["strings"]:
             disagreements.append(f"{p.name}: DEX strings differ")
 
-    n = len(paths)
     report = {
         "date": dt.date.today().isoformat(), "apks": n, "megabytes": round(total_bytes / 2**20, 1),
         "by_profile": {name: sum(1 for p in paths if p.parent.name == name) for name, *_ in PROFILES},
@@ -153,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
         "androguard": {"seconds": round(t_theirs.seconds, 3), "apks_per_second": round(n / t_theirs.seconds, 1)},
         "ratio_read": round(t_theirs.seconds / t_ours.seconds, 1),
         "ratio_scan": round(t_theirs.seconds / t_scan.seconds, 1),
+        "banscreen_scan_sparse_image": None if t_image is None else {
+            "seconds": round(t_image.seconds, 3), "apks_per_second": round(n / t_image.seconds, 1),
+            "image_mib": round(image_mib, 1), "ratio": round(t_theirs.seconds / t_image.seconds, 1)},
         "disagreements": disagreements,
     }
     (OUT / "apk.json").write_text(json.dumps(report, indent=2))
@@ -168,6 +193,13 @@ def main(argv: list[str] | None = None) -> None:
                                ("banscreen android scan (read + match)", t_scan.seconds, report["ratio_scan"]),
                                ("androguard 4.1.4 APK + DEX", t_theirs.seconds, 1.0)):
         t.add_row(label, f"{secs:.2f}", f"{n / secs:,.1f}", f"{mib / secs:,.1f}", f"{ratio}x")
+    if t_image is not None:
+        img = report["banscreen_scan_sparse_image"]
+        t.add_row(f"banscreen android scan, same APKs in a sparse ext4 image ({img['image_mib']} MiB)",
+                  f"{t_image.seconds:.2f}", f"{n / t_image.seconds:,.1f}", f"{mib / t_image.seconds:,.1f}",
+                  f"{img['ratio']}x")
+    else:
+        print("(no image row: mke2fs and img2simg are needed; apt-get install e2fsprogs android-sdk-libsparse-utils)")
     Console(width=140).print(t)
     print(f"APKs by size: {report['by_profile']}; scan units with findings: {flagged}; "
           f"target >= 10x androguard")

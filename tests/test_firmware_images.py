@@ -229,3 +229,20 @@ def test_ext4_rejects_non_images():
 
     with pytest.raises(Ext4Error, match="no superblock magic"):
         Ext4(Buf(b"\0" * 4096))
+
+
+def test_json_error_record_has_the_scan_unit_keys(bundled_home, tmp_path, monkeypatch, capsys):
+    from banscreen import cli
+
+    ota = tmp_path / "ota.zip"
+    with zipfile.ZipFile(ota, "w") as z:
+        z.writestr("payload.bin", b"CrAU")
+    monkeypatch.setattr(sys, "argv", ["banscreen", "android", "scan", str(ota), "-f", "json", "--home",
+                                      str(bundled_home)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert exc.value.code == 2
+    assert record == {"path": f"{ota}!/payload.bin", "line": 0, "package": None, "findings": [],
+                      "error": "A/B OTA payload: not supported; extract its partition images (e.g. with "
+                               "payload-dumper) and scan them"}

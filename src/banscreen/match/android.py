@@ -56,9 +56,12 @@ class IndicatorMatcher:
 
     def match(self, obs: Observation) -> list[tuple[Indicator, str]]:
         """(indicator, evidence) for one observation."""
+        kind = obs.kind
+        if kind not in _SEARCHED:  # most observations (classes, permissions): one dict lookup
+            value = obs.value.strip()
+            return [(ind, f"{kind} {value!r} [{obs.where}]") for ind in self.exact.get((kind, value), ())]
         out = []
         value = obs.value.strip()
-        kind = obs.kind
         lookup = "package" if kind == "package" else kind
         for ind in self.exact.get((lookup, value.lower() if kind in ("package", "cert_sha256", "file_sha256")
                                    else value), ()):
@@ -112,6 +115,8 @@ class IndicatorMatcher:
         return sorted(seen.values(), key=lambda f: (SEVERITIES.index(f.severity), f.indicator))
 
 
+# kinds matched by more than an exact lookup: case-folded, by prefix, or by host name
+_SEARCHED = frozenset({"package", "cert_sha256", "file_sha256", "host", "url", "string"})
 _URL_HOST = re.compile(r"[a-z][a-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/:?#]*)")
 
 

@@ -20,8 +20,11 @@ class JsonLinesFormat(Formatter):
         summary = RunSummary()
         for item in items:
             summary.add(item)
-            record = row_record(item)
-            if isinstance(item, LoadIssue):  # same keys as a readable row, empty
+            if isinstance(item, LoadIssue) and self.screen == "android":  # a scan unit's keys, and the error
+                record = {"path": item.path, "line": item.line, "package": None, "findings": [], "error": item.reason}
+            else:
+                record = row_record(item)
+            if isinstance(item, LoadIssue) and self.screen != "android":  # same keys as a readable row, empty
                 record.update({"findings": []} if self.screen == "equipment" else {"matches": [], "destinations": []})
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return summary

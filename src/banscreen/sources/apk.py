@@ -99,10 +99,11 @@ def _from_members(reader: SafeZip) -> tuple[ApkInfo, dict[str, None]]:
             strings = dex_strings(reader.read(name))
             descriptors = {s for s in strings if s[:1] == "L" and s[-1:] == ";" and "/" in s}
             classes.update(s[1:-1].replace("/", ".") for s in descriptors)
-            # One regex pass over all other strings, newline-joined (neither pattern
-            # crosses a newline), instead of one call per string.
-            text = "\n".join(s for s in strings if s not in descriptors)
-            urls.update(_URL.findall(text))
+            # One regex pass over the strings that can hold a host name (a dot, not a
+            # type descriptor), newline-joined: neither pattern crosses a newline.
+            text = "\n".join(s for s in strings if "." in s and s not in descriptors)
+            if "://" in text:
+                urls.update(_URL.findall(text))
             hosts.update(h.lower() for h in _HOST.findall(text))
     info.hosts, info.urls = sorted(hosts), sorted(urls)
     info.classes = sorted(c for c in classes if not c.startswith(("android.", "java.", "javax.", "kotlin.")))
