@@ -7,13 +7,15 @@ Generates N real APKs (zip, binary AndroidManifest.xml, DEX with classes and cod
 and/or v2/v3 signatures; written by tests/apkbuild.py and checked against androguard by
 the tests) of three sizes, about 10 % of them ADUPS-like. Then, in one process:
 
-- banscreen: `read_apk` (manifest, DEX string tables, signer certificates);
+- banscreen: `read_apk` (manifest, DEX string tables, resources.arsc strings, signer
+  certificates; host names and URLs from the strings);
 - banscreen end to end: `banscreen android scan` on the folder (reading, indicator
   matching, permission-risk notes), output discarded;
 - banscreen end to end on the same APKs inside a sparse ext4 system image (mke2fs -d,
   img2simg), when those Debian tools are installed;
 - androguard 4.1.4, the baseline: `APK(path)` plus every `DEX` in it, reading the same
-  facts (package, version, permissions, components, certificates, DEX strings).
+  facts (package, version, permissions, components, certificates, DEX strings and
+  resources.arsc strings, which `APK.get_android_resources()` parses).
 
 Both readers' facts are compared APK by APK, so the speed is for the same answer.
 Prints a table and writes benchmarks/out/apk.json.
@@ -70,7 +72,10 @@ def make_apks(folder: Path, count: int, seed: int = 6) -> list[Path]:
             strings += ADUPS_STRINGS
         path = folder / profile / f"app{i:04d}.apk"
         path.parent.mkdir(parents=True, exist_ok=True)
+        resources = [f"Label {k}" if k % 20 else f"https://help.vendor{k % 7}.com/app{i}" for k in
+                     range(n_strings // 6)]  # string resources: labels, messages, a few URLs
         build_apk(path, package, permissions, components, strings, shared_user_id=shared_user,
+                  resource_strings=resources,
                   schemes=rnd.choice(SCHEMES), classes=classes, methods_per_class=n_methods,
                   utf8=bool(i % 2), common_name=f"OEM key {i % 5}")
         paths.append(path)
@@ -78,12 +83,19 @@ def make_apks(folder: Path, count: int, seed: int = 6) -> list[Path]:
 
 
 def facts_banscreen(path: Path) -> dict:
-    from banscreen.sources.apk import dex_strings, read_apk
+    """read_apk's facts, plus the DEX and resource strings it searched (read again here,
+    outside the timed loop, as read_apk keeps only the host names found in them)."""
+    import zipfile
+
+    from banscreen.sources.apk import dex_strings, read_apk, resource_table_strings
 
     info = read_apk(path)
+    with zipfile.ZipFile(path) as z:
+        strings = set(dex_strings(z.read("classes.dex")))
+        resources = resource_table_strings(z.read("resources.arsc"))
     return {"package": info.package, "version": (info.version_name, info.version_code),
             "permissions": sorted(info.permissions), "components": sorted(info.components),
-            "certs": sorted(info.cert_sha256), "_strings": dex_strings}
+            "certs": sorted(info.cert_sha256), "strings": strings, "resources": resources}
 
 
 def facts_androguard(path: Path) -> dict:
@@ -94,12 +106,13 @@ def facts_androguard(path: Path) -> dict:
     strings = set()
     for raw in apk.get_all_dex():
         strings.update(DEX(raw).get_strings())
+    pool = apk.get_android_resources().stringpool_main
     return {"package": apk.get_package(), "version": (apk.get_androidversion_name(), apk.get_androidversion_code()),
             "permissions": sorted(apk.get_permissions()),
             "components": sorted(apk.get_activities() + apk.get_services() + apk.get_receivers()
                                  + apk.get_providers()),
             "certs": sorted(hashlib.sha256(c.dump()).hexdigest() for c in apk.get_certificates()),
-            "strings": strings}
+            "strings": strings, "resources": [pool.getString(i) for i in range(pool.stringCount)]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -157,13 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     disagreements = []
     for p, t in zip(paths, theirs):
         o = facts_banscreen(p)
-        for key in ("package", "version", "permissions", "components", "certs"):
+        for key in ("package", "version", "permissions", "components", "certs", "strings", "resources"):
             if o[key] != t[key]:
-                disagreements.append(f"{p.name}: {key} {o[key]!r} vs {t[key]!r}")
-        with __import__("zipfile").ZipFile(p) as z:
-            ours_strings = set(o["_strings"](z.read("classes.dex")))
-        if ours_strings != t["strings"]:
-            disagreements.append(f"{p.name}: DEX strings differ")
+                disagreements.append(f"{p.name}: {key} differ" if key in ("strings", "resources") else
+                                     f"{p.name}: {key} {o[key]!r} vs {t[key]!r}")
 
     report = {
         "date": dt.date.today().isoformat(), "apks": n, "megabytes": round(total_bytes / 2**20, 1),

@@ -77,8 +77,17 @@ def axml(package: str, version: str, permissions: list[str], components: list[tu
     chunks.append(struct.pack("<HHIIIII", 0x0101, 16, 24, line, 0xFFFFFFFF, ns_prefix, ns_uri))
 
     pool_strings = ["" if strip_attribute_names and i < len(ATTR_IDS) else s for i, s in enumerate(strings)]
+    string_pool = string_pool_chunk(pool_strings, utf8)
+    resource_map = struct.pack("<HHI", 0x0180, 8, 8 + 4 * len(ATTR_IDS)) + b"".join(
+        struct.pack("<I", i) for i in ATTR_IDS.values())
+    body = string_pool + resource_map + b"".join(chunks)
+    return struct.pack("<HHI", 0x0003, 8, 8 + len(body)) + body
+
+
+def string_pool_chunk(strings: list[str], utf8: bool = False) -> bytes:
+    """A ResStringPool chunk, UTF-16 or UTF-8, as aapt writes them."""
     pool, offsets = b"", []
-    for s in pool_strings:
+    for s in strings:
         offsets.append(len(pool))
         if utf8:
             raw = s.encode("utf-8")
@@ -86,13 +95,33 @@ def axml(package: str, version: str, permissions: list[str], components: list[tu
         else:
             pool += struct.pack("<H", len(s)) + s.encode("utf-16-le") + b"\0\0"
     pool += b"\0" * (-len(pool) % 4)
-    start_off = 28 + 4 * len(strings)
-    string_pool = struct.pack("<HHIIIIII", 0x0001, 28, start_off + len(pool), len(strings), 0,
-                              0x100 if utf8 else 0, start_off, 0)
-    string_pool += b"".join(struct.pack("<I", o) for o in offsets) + pool
-    resource_map = struct.pack("<HHI", 0x0180, 8, 8 + 4 * len(ATTR_IDS)) + b"".join(
-        struct.pack("<I", i) for i in ATTR_IDS.values())
-    body = string_pool + resource_map + b"".join(chunks)
+    start = 28 + 4 * len(strings)
+    return struct.pack("<HHIIIIII", 0x0001, 28, start + len(pool), len(strings), 0, 0x100 if utf8 else 0, start, 0) \
+        + b"".join(struct.pack("<I", o) for o in offsets) + pool
+
+
+def resource_table(strings: list[str], package: str = "com.example") -> bytes:
+    """A resources.arsc: the table header, the global value string pool, and one package
+    chunk with empty type and key pools (no types)."""
+    name = package.encode("utf-16-le")[:254].ljust(256, b"\0")
+    type_pool, key_pool = string_pool_chunk([]), string_pool_chunk([])
+    header_size = 288
+    package_chunk = struct.pack("<HHII", 0x0200, header_size, header_size + len(type_pool) + len(key_pool), 0x7F) \
+        + name + struct.pack("<IIIII", header_size, 0, header_size + len(type_pool), 0, 0)
+    body = string_pool_chunk(strings, utf8=True) + package_chunk + type_pool + key_pool
+    return struct.pack("<HHII", 0x0002, 12, 12 + len(body), 1) + body
+
+
+def xml_resource(tag: str, texts: list[str]) -> bytes:
+    """A compiled XML resource: <tag><item>text</item>...</tag>, texts as CDATA chunks."""
+    strings = [tag, "item", *texts]
+    chunks = [struct.pack("<HHIIIIIHHHHHH", 0x0102, 16, 36, 1, 0xFFFFFFFF, 0xFFFFFFFF, 0, 20, 20, 0, 0, 0, 0)]
+    for i, _ in enumerate(texts):
+        chunks.append(struct.pack("<HHIIIIIHHHHHH", 0x0102, 16, 36, 2, 0xFFFFFFFF, 0xFFFFFFFF, 1, 20, 20, 0, 0, 0, 0))
+        chunks.append(struct.pack("<HHIIIIHBBI", 0x0104, 16, 28, 2, 0xFFFFFFFF, i + 2, 8, 0, 0, 0))
+        chunks.append(struct.pack("<HHIIIII", 0x0103, 16, 24, 2, 0xFFFFFFFF, 0xFFFFFFFF, 1))
+    chunks.append(struct.pack("<HHIIIII", 0x0103, 16, 24, 3, 0xFFFFFFFF, 0xFFFFFFFF, 0))
+    body = string_pool_chunk(strings) + b"".join(chunks)
     return struct.pack("<HHI", 0x0003, 8, 8 + len(body)) + body
 
 
@@ -276,14 +305,20 @@ def build_apk(path: Path, package: str, permissions: list[str], components: list
               dex_strings: list[str], shared_user_id: str = "", signed: bool = True,
               schemes: tuple[str, ...] = ("v1",), classes: list[str] = (), methods_per_class: int = 0,
               utf8: bool = False, strip_attribute_names: bool = False,
-              common_name: str = "Test OEM platform key") -> str | None:
-    """Writes the APK; returns its certificate's SHA-256 when signed."""
+              common_name: str = "Test OEM platform key", resource_strings: list[str] = (),
+              xml_resources: dict[str, list[str]] | None = None, assets: dict[str, str] | None = None) -> str | None:
+    """Writes the APK; returns its certificate's SHA-256 when signed. resource_strings go
+    to resources.arsc; xml_resources are compiled to res/xml/NAME; assets are text files."""
     cert_sha = None
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("AndroidManifest.xml", axml(package, "5.1.2.2", permissions, components, shared_user_id,
                                                utf8=utf8, strip_attribute_names=strip_attribute_names))
         z.writestr("classes.dex", dex(dex_strings, classes, methods_per_class))
-        z.writestr("res/values/strings.xml", "<resources/>")
+        z.writestr("resources.arsc", resource_table(list(resource_strings), package))
+        for name, texts in (xml_resources or {}).items():
+            z.writestr(f"res/xml/{name}", xml_resource("network-security-config", texts))
+        for name, text in (assets or {}).items():
+            z.writestr(f"assets/{name}", text)
         if signed and "v1" in schemes:
             block, cert_sha = signature_block(common_name)
             z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
@@ -305,6 +340,9 @@ ADUPS_STRINGS = ["http://bigdata.adups.com/fota5/uploadInfo.do", "rebootv5.adsun
 
 
 def adups_apk(path: Path, **kwargs) -> str | None:
+    kwargs.setdefault("resource_strings", ["Software update", "http://fota5p.adups.com/otainter-5.0/fota5/"])
+    kwargs.setdefault("xml_resources", {"network_security_config.xml": ["rebootv5.adsunflower.com"]})
+    kwargs.setdefault("assets", {"config.properties": "report.server=https://bigdata.adups.com/fota5/\n"})
     return build_apk(path, "com.adups.fota", ADUPS_PERMISSIONS, ADUPS_COMPONENTS, ADUPS_STRINGS,
                      shared_user_id="android.uid.system", **kwargs)
 

@@ -200,7 +200,7 @@ def test_hostile_apks_are_refused_with_a_clear_error(tmp_path, kind):
     elif kind == "bad-axml":
         with zipfile.ZipFile(path, "w") as z:
             z.writestr("AndroidManifest.xml", manifest[:40] + b"\xff" * 10)
-        expect = "manifest"
+        expect = "AndroidManifest.xml: "
     else:
         with zipfile.ZipFile(path, "w") as z:
             z.writestr("AndroidManifest.xml", manifest)
@@ -321,10 +321,11 @@ def test_apk_reader_agrees_with_androguard(tmp_path, variant):
     import hashlib
 
     from androguard.core.apk import APK
+    from androguard.core.axml import ARSCParser, AXMLPrinter
     from androguard.core.dex import DEX
     from loguru import logger
 
-    from banscreen.sources.apk import dex_strings, read_apk
+    from banscreen.sources.apk import dex_strings, read_apk, resource_table_strings, xml_strings
 
     logger.remove()  # androguard logs every parse step at DEBUG
     path = tmp_path / "AdupsFota.apk"
@@ -339,6 +340,12 @@ def test_apk_reader_agrees_with_androguard(tmp_path, variant):
     assert ours.cert_sha256 == [hashlib.sha256(c.dump()).hexdigest() for c in theirs.get_certificates()] == [cert]
     dex = theirs.get_dex()
     assert sorted(dex_strings(dex)) == sorted(DEX(dex).get_strings())
+    arsc = ARSCParser(theirs.get_file("resources.arsc")).stringpool_main
+    assert resource_table_strings(theirs.get_file("resources.arsc")) == [arsc.getString(i)
+                                                                           for i in range(arsc.stringCount)]
+    xml = theirs.get_file("res/xml/network_security_config.xml")
+    assert "<item>rebootv5.adsunflower.com</item>" in AXMLPrinter(xml).get_xml().decode()
+    assert "rebootv5.adsunflower.com" in xml_strings(xml)
 
 
 def test_v2_only_apk_certificate_and_scheme(tmp_path):
@@ -405,3 +412,20 @@ def test_missing_or_unknown_input_is_reported_and_the_other_paths_scanned(bundle
     assert ("ADUPS FOTA: package com.adups.fota", "com.adups.fota") in findings_of(out)  # the rest scanned
     code, out, err = run_cli(monkeypatch, capsys, *args, "--strict")
     assert code == 2 and "stopped: --strict" in err and "com.adups.fota" not in out
+
+
+@pytest.mark.parametrize("place", ["resources.arsc", "res/xml/network_security_config.xml",
+                                   "assets/config.properties"])
+def test_c2_host_only_in_resources_is_found(scanner, tmp_path, place):
+    """The C2 host is not in the DEX strings, only in a resource or asset."""
+    from tests.apkbuild import build_apk
+
+    path = tmp_path / "Updater.apk"
+    host = "bigdata.adups.com"
+    build_apk(path, "com.example.updater", ["android.permission.INTERNET"], [], ["Lcom/example/updater/Main;"],
+              resource_strings=[f"http://{host}/otainter-5.0/"] if place == "resources.arsc" else ["OK"],
+              xml_resources={"network_security_config.xml": [host]} if place.startswith("res/") else None,
+              assets={"config.properties": f"server={host}\n"} if place.startswith("assets/") else None)
+    [result] = list(scanner.scan_all(android_captures.read(path)))
+    hits = [f for f in result.findings if f.kind == "host"]
+    assert hits and all(f"{path} {place} strings" in f.evidence for f in hits)

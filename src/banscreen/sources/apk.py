@@ -25,6 +25,8 @@ from banscreen.sources.safezip import SafeZip
 MAX_MEMBER = 256 * 2**20  # one member, unpacked
 MAX_TOTAL = 1 << 30  # all members read from one APK, unpacked
 MAX_STRINGS = 2_000_000
+MAX_RESOURCE = 8 * 2**20  # a text asset or XML resource read for host names
+TEXT_ASSETS = (".json", ".xml", ".txt", ".properties", ".cfg", ".conf", ".ini", ".js", ".html", ".yaml", ".yml")
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|cn|info|io|ru|top|xyz|biz|cc))\b",
                    re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s\"'<>]{3,200}", re.IGNORECASE)
@@ -49,8 +51,8 @@ class ApkInfo:
     shared_user_id: str = ""
     permissions: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
+    hosts: dict[str, str] = field(default_factory=dict)  # host -> the member it was first seen in
+    urls: dict[str, str] = field(default_factory=dict)
     classes: list[str] = field(default_factory=list)
     cert_sha256: list[str] = field(default_factory=list)
     signature_schemes: list[str] = field(default_factory=list)
@@ -60,8 +62,8 @@ class ApkInfo:
         obs += [Observation("permission", p, f"{where} manifest") for p in self.permissions]
         obs += [Observation("component", c, f"{where} manifest") for c in self.components]
         obs += [Observation("component", c, f"{where} classes.dex") for c in self.classes]
-        obs += [Observation("host", h, f"{where} classes.dex strings") for h in self.hosts]
-        obs += [Observation("url", u, f"{where} classes.dex strings") for u in self.urls]
+        obs += [Observation("host", h, f"{where} {member} strings") for h, member in self.hosts.items()]
+        obs += [Observation("url", u, f"{where} {member} strings") for u, member in self.urls.items()]
         signed = f"{where} signing certificate ({'+'.join(self.signature_schemes)})"
         obs += [Observation("cert_sha256", c, signed) for c in self.cert_sha256]
         if self.shared_user_id == "android.uid.system":
@@ -92,20 +94,30 @@ def _from_members(reader: SafeZip) -> tuple[ApkInfo, dict[str, None]]:
     if "AndroidManifest.xml" not in names:
         raise ApkError("no AndroidManifest.xml: not an APK")
     info = ApkInfo()
-    parse_manifest(reader.read("AndroidManifest.xml"), info)
-    hosts, urls, classes = set(), set(), set()
+    try:
+        parse_manifest(reader.read("AndroidManifest.xml"), info)
+    except ApkError as exc:
+        raise ApkError(f"AndroidManifest.xml: {exc}") from None
+    hosts: dict[str, str] = {}
+    urls: dict[str, str] = {}
+    classes: set[str] = set()
     for name in names:
-        if re.fullmatch(r"classes\d*\.dex", name):
-            strings = dex_strings(reader.read(name))
-            descriptors = {s for s in strings if s[:1] == "L" and s[-1:] == ";" and "/" in s}
-            classes.update(s[1:-1].replace("/", ".") for s in descriptors)
-            # One regex pass over the strings that can hold a host name (a dot, not a
-            # type descriptor), newline-joined: neither pattern crosses a newline.
-            text = "\n".join(s for s in strings if "." in s and s not in descriptors)
-            if "://" in text:
-                urls.update(_URL.findall(text))
-            hosts.update(h.lower() for h in _HOST.findall(text))
-    info.hosts, info.urls = sorted(hosts), sorted(urls)
+        try:
+            if re.fullmatch(r"classes\d*\.dex", name):
+                strings = dex_strings(reader.read(name))
+                descriptors = {s for s in strings if s[:1] == "L" and s[-1:] == ";" and "/" in s}
+                classes.update(s[1:-1].replace("/", ".") for s in descriptors)
+                _find_hosts((s for s in strings if s not in descriptors), name, hosts, urls)
+            elif name == "resources.arsc":  # string resource values: where apps keep server URLs
+                _find_hosts(resource_table_strings(reader.read(name)), name, hosts, urls)
+            elif name.startswith("res/xml/") and name.endswith(".xml"):  # network security config, ...
+                _find_hosts(xml_strings(reader.read(name, MAX_RESOURCE)), name, hosts, urls)
+            elif name.startswith(("assets/", "res/raw/")) and name.lower().endswith(TEXT_ASSETS) \
+                    and reader.size(name) <= MAX_RESOURCE:
+                _find_hosts(reader.read(name).decode("utf-8", errors="replace").splitlines(), name, hosts, urls)
+        except ApkError as exc:
+            raise ApkError(f"{name}: {exc}") from None
+    info.hosts, info.urls = dict(sorted(hosts.items())), dict(sorted(urls.items()))
     info.classes = sorted(c for c in classes if not c.startswith(("android.", "java.", "javax.", "kotlin.")))
     certs: dict[str, None] = {}  # ordered set
     v1 = [n for n in names if re.fullmatch(r"META-INF/[^/]+\.(RSA|DSA|EC)", n, re.IGNORECASE)]
@@ -116,24 +128,35 @@ def _from_members(reader: SafeZip) -> tuple[ApkInfo, dict[str, None]]:
     return info, certs
 
 
+def _find_hosts(strings, member: str, hosts: dict[str, str], urls: dict[str, str]) -> None:
+    """Host names and URLs in strings. One regex pass over those that can hold a host
+    name (with a dot), newline-joined: neither pattern crosses a newline."""
+    text = "\n".join(s for s in strings if "." in s)
+    if "://" in text:
+        for u in _URL.findall(text):
+            urls.setdefault(u, member)
+    for h in _HOST.findall(text):
+        hosts.setdefault(h.lower(), member)
+
+
 # --- binary XML (AXML) --------------------------------------------------------------------------
 
 def _u16(data: bytes, off: int) -> int:
     if off + 2 > len(data):
-        raise ApkError("manifest truncated")
+        raise ApkError("binary XML truncated")
     return struct.unpack_from("<H", data, off)[0]
 
 
 def _u32(data: bytes, off: int) -> int:
     if off + 4 > len(data):
-        raise ApkError("manifest truncated")
+        raise ApkError("binary XML truncated")
     return struct.unpack_from("<I", data, off)[0]
 
 
 def _string_pool(data: bytes, off: int) -> list[str]:
     count, flags, strings_start = _u32(data, off + 8), _u32(data, off + 16), _u32(data, off + 20)
     if count > MAX_STRINGS:
-        raise ApkError("manifest string pool too large")
+        raise ApkError("string pool too large")
     utf8 = bool(flags & 0x100)
     out = []
     for i in range(count):
@@ -154,7 +177,7 @@ def _string_pool(data: bytes, off: int) -> list[str]:
                 pos += 2
             pos += 2
             if pos + 2 * n > len(data):
-                raise ApkError("manifest string out of bounds")
+                raise ApkError("string out of bounds")
             out.append(data[pos:pos + 2 * n].decode("utf-16-le", errors="replace"))
     return out
 
@@ -180,7 +203,7 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
     while off + 8 <= end:
         chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
         if chunk_size < 8 or off + chunk_size > end:
-            raise ApkError(f"manifest chunk at {off} has a bad size {chunk_size}")
+            raise ApkError(f"chunk at {off} has a bad size {chunk_size}")
         if chunk_type == 0x0001:
             strings = _string_pool(data, off)
         elif chunk_type == 0x0180:  # resource map: android.R.attr ids of the first pool strings
@@ -207,6 +230,33 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
                     component = info.package + component
                 info.components.append(component)
         off += chunk_size
+
+
+def xml_strings(data: bytes) -> list[str]:
+    """The string pool of a compiled XML resource (attribute values, text); a plain-text
+    XML file (res/raw, some tools) as its lines."""
+    if len(data) >= 8 and _u16(data, 0) == 0x0003:
+        return _first_string_pool(data, _u16(data, 2))
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def resource_table_strings(data: bytes) -> list[str]:
+    """resources.arsc's global string pool: the values of string resources."""
+    if len(data) < 12 or _u16(data, 0) != 0x0002:
+        raise ApkError("not a resource table")
+    return _first_string_pool(data, _u16(data, 2))
+
+
+def _first_string_pool(data: bytes, off: int) -> list[str]:
+    end = min(_u32(data, 4), len(data))
+    while off + 8 <= end:
+        chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
+        if chunk_size < 8 or off + chunk_size > end:
+            raise ApkError(f"chunk at {off} has a bad size {chunk_size}")
+        if chunk_type == 0x0001:
+            return _string_pool(data, off)
+        off += chunk_size
+    return []
 
 
 # --- DEX string table ------------------------------------------------------------------------------
