@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     mib = total_bytes / 2**20
     for label, secs, ratio in (("banscreen read_apk", t_ours.seconds, report["ratio_read"]),
                                ("banscreen android scan (read + match)", t_scan.seconds, report["ratio_scan"]),
-                               ("androguard 4.1.4 APK + DEX", t_theirs.seconds, 1.0)):
+                               ("androguard 4.1.4 APK + DEX + resources", t_theirs.seconds, 1.0)):
         t.add_row(label, f"{secs:.2f}", f"{n / secs:,.1f}", f"{mib / secs:,.1f}", f"{ratio}x")
     if t_image is not None:
         img = report["banscreen_scan_sparse_image"]

@@ -246,3 +246,23 @@ def test_json_error_record_has_the_scan_unit_keys(bundled_home, tmp_path, monkey
     assert record == {"path": f"{ota}!/payload.bin", "line": 0, "package": None, "findings": [],
                       "error": "A/B OTA payload: not supported; extract its partition images (e.g. with "
                                "payload-dumper) and scan them"}
+
+
+def test_folder_with_partition_images_and_too_deep_zips(tree, tmp_path):
+    folder = tmp_path / "factory"
+    folder.mkdir()
+    make_sparse(make_image(tree, tmp_path / "raw.img", "ext4"), folder / "system.img")
+    (folder / "boot.img").write_bytes(b"ANDROID!" + b"\0" * 64)  # holds no apps: not opened
+    paths = {u.path for u in units(folder) if isinstance(u, android_captures.ScanUnit)}
+    assert f"{folder / 'system.img'}!/system/priv-app/AdupsFota/AdupsFota.apk" in paths
+
+    def zipped(inner: Path, name: str, out: Path) -> Path:
+        with zipfile.ZipFile(out, "w") as z:
+            z.write(inner, name)
+        return out
+
+    apk = tree / "system" / "app" / "Calculator" / "Calculator.apk"
+    level3 = zipped(zipped(zipped(zipped(apk, "a.apk", tmp_path / "l1.zip"), "l1.zip", tmp_path / "l2.zip"),
+                           "l2.zip", tmp_path / "l3.zip"), "l3.zip", tmp_path / "l4.zip")
+    [issue] = units(level3)
+    assert isinstance(issue, LoadIssue) and "nested more than 2 levels deep" in issue.reason

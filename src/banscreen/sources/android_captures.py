@@ -8,7 +8,8 @@ observations.
   versions and requested permissions;
 - `adb shell getprop`: `[name]: [value]` lines; `build.prop`: `name=value` lines;
 - a firmware directory: its build.prop(s) and the APKs under system/app, system/priv-app,
-  vendor/app, product/app, each read by apk.py."""
+  vendor/app, product/app, each read by apk.py, and its partition images (system.img,
+  vendor.img, ...), read by firmware_image.py."""
 
 from __future__ import annotations
 
@@ -179,6 +180,11 @@ def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
         rel = "/" + apk.relative_to(root).as_posix()
         system = f"installed at {rel}" if rel.startswith(("/system", "/vendor", "/product")) else None
         yield apk_unit(apk, str(apk), rel, system)
+    # an unpacked factory image: its partition images (system.img, vendor.img, ...)
+    from banscreen.sources.firmware_image import PARTITION_IMAGE, read_image
+
+    for image in sorted(p for p in root.rglob("*.img") if PARTITION_IMAGE.search(p.name) and p.is_file()):
+        yield from read_image(image)
 
 
 def apk_unit(source: Path | bytes, label: str, where: str, system: str | None = None) -> ScanUnit | LoadIssue:

@@ -106,7 +106,9 @@ def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
                                    f"under /{parts[0]} in the firmware" if in_partition else None)
                 elif parts and parts[-1] == "build.prop":
                     yield from props_units(where, archive.read(name, MAX_PROP).decode("utf-8", "replace"))
-                elif PARTITION_IMAGE.search(low) or (low.endswith(".zip") and depth < MAX_ZIP_DEPTH):
+                elif low.endswith(".zip") and depth >= MAX_ZIP_DEPTH:
+                    yield LoadIssue(where, 0, f"a zip nested more than {MAX_ZIP_DEPTH} levels deep: not opened")
+                elif PARTITION_IMAGE.search(low) or low.endswith(".zip"):
                     with tempfile.TemporaryDirectory(prefix="banscreen-fw-") as tmp:
                         member = Path(tmp) / ("image.zip" if low.endswith(".zip") else "partition.img")
                         with member.open("wb") as out:
