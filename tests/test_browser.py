@@ -85,3 +85,38 @@ def test_dashboard_screenshot(report_page):
     shot = SHOTS / "report.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
+
+
+def test_android_report_in_the_browser(browser, scanner, tmp_path):
+    """The Android page: its own columns and words, archive paths shortened, no page
+    wider than the window even with long package and path names."""
+    from banscreen.sources import android_captures
+    from tests.apkbuild import adups_apk, clean_apk
+
+    fw = tmp_path / "firmware" / "system" / "priv-app" / "AdupsFota"
+    fw.mkdir(parents=True)
+    adups_apk(fw / "AdupsFota.apk")
+    clean_apk(tmp_path / "Calculator.apk")
+    (tmp_path / "broken.apk").write_bytes(b"PK\x03\x04 not really")
+    items = [u for p in (tmp_path / "firmware", tmp_path / "Calculator.apk", tmp_path / "broken.apk")
+             for u in scanner.scan_all(android_captures.read(p))]
+    path = tmp_path / "android.html"
+    context = ReportContext.build("android", dt.date(2026, 11, 28), {}, [], {})
+    with path.open("w", encoding="utf-8") as fh:
+        FORMATS["html"](screen="android", context=context).write(items, fh)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, offline=True)
+    page = ctx.new_page()
+    page.goto(path.as_uri())
+    headers = page.locator("#findings thead th").all_inner_texts()
+    assert headers == ["Severity", "Package", "Where", "Kind", "Indicator", "Evidence"]
+    assert page.locator("#findings tbody tr td.sev span").first.inner_text() == "high"
+    assert page.locator("#chart-by-family rect.bar").count() >= 2  # ADUPS FOTA, permission risk
+    assert "unreadable inputs" in page.locator("#summary").inner_text()
+    assert "broken.apk" in page.locator("#problems").inner_text()
+    page.select_option("#severity", "warning")  # shown as "medium"
+    assert page.locator("#severity option:checked").inner_text() == "medium"
+    page.select_option("#severity", "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "android-report.png"))
+    ctx.close()

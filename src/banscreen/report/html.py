@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import PurePath
 from typing import Iterable, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,9 +22,38 @@ TITLES = {"parties": "party screening report", "equipment": "covered-equipment r
 UNITS = {"parties": "rows", "equipment": "assets", "android": "units"}
 
 
+class Words(dict):
+    """The words a screen's page uses for its parts, where they differ from the parties page."""
+
+    def __missing__(self, key: str) -> str:
+        return PARTY_WORDS[key]
+
+
+PARTY_WORDS = {"unreadable": "unreadable rows", "by_list": "Findings by list", "all_lists": "all lists",
+               "problems": "Rows that could not be read", "filter": "Filter: name, list, entry, text…",
+               "error": "error", "warning": "warning", "note": "note"}
+WORDS = {
+    "parties": Words(),
+    "equipment": Words(),
+    # Android findings keep high/medium/low, which SARIF calls error/warning/note
+    "android": Words(unreadable="unreadable inputs", by_list="Findings by indicator kind", all_lists="all kinds",
+                     problems="Inputs that could not be read", filter="Filter: package, indicator, path, text…",
+                     error="high", warning="medium", note="low"),
+}
+
+
+def short_path(path: str) -> str:
+    """The file's name, and the path inside it for a member of an archive or image:
+    /data/fw/factory.zip!/system.img!/system/app/X.apk -> factory.zip!/system.img!/system/app/X.apk"""
+    outer, sep, inner = path.partition("!")
+    return PurePath(outer).name + sep + inner
+
+
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("banscreen.report", "templates"),
-                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("banscreen.report", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters["short_path"] = short_path
+    return env
 
 
 class HtmlFormat(Formatter):
@@ -41,21 +71,30 @@ class HtmlFormat(Formatter):
     def render(self, findings: list[Finding], problems: list[LoadIssue], summary: RunSummary) -> str:
         order = {"error": 0, "warning": 1, "note": 2}
         findings = sorted(findings, key=lambda f: (order[f.severity], -(f.score or 0), f.row))
+        words = WORDS.get(self.screen, Words())
         by_list = Counter(f.list for f in findings)
-        charts = [bar_chart(list(by_list.items()), "Findings by list", "chart-by-list")]
+        charts = [bar_chart(list(by_list.items()), words["by_list"], "chart-by-list")]
         if self.screen == "parties":
             scores = [f.score for f in findings if f.score is not None and f.rule.startswith("parties/list/")]
             charts.append(histogram(scores, "Name score distribution", "chart-scores"))
+        elif self.screen == "android":  # units per family: "ADUPS FOTA: host ..." -> ADUPS FOTA
+            families: dict[str, set[str]] = {}
+            for f in findings:
+                families.setdefault(f.entry_name.split(":")[0], set()).add(f.file)
+            charts.append(bar_chart([(k, len(v)) for k, v in families.items()], "Units by indicator family",
+                                    "chart-by-family"))
         else:
             vendors: dict[str, set[tuple[str, int]]] = {}
             for f in findings:
                 vendors.setdefault(f.entry_name, set()).add((f.file, f.row))
             charts.append(bar_chart([(v, len(rows)) for v, rows in vendors.items()],
                                     "Equipment by covered vendor", "chart-by-vendor"))
-        charts.append(bar_chart(list(Counter(f.severity for f in findings).items()), "Findings by severity",
-                                "chart-by-severity", colors=SEVERITY_COLORS))
+        charts.append(bar_chart([(words[k], n) for k, n in Counter(f.severity for f in findings).items()],
+                                "Findings by severity", "chart-by-severity",
+                                colors={words[k]: c for k, c in SEVERITY_COLORS.items()}))
         template = _environment().get_template("report.html.j2")
-        return template.render(ctx=self.context, title=TITLES.get(self.screen, "report"),
+        return template.render(ctx=self.context, screen=self.screen, words=words,
+                               title=TITLES.get(self.screen, "report"),
                                unit=UNITS.get(self.screen, "rows"), summary=summary, findings=findings,
                                problems=problems, charts=charts, by_severity=Counter(f.severity for f in findings),
                                lists_present=sorted(by_list))
