@@ -45,10 +45,12 @@ def scanner(bundled_store):
     from banscreen.android import AndroidScanner
     from banscreen.lists.indicators_yaml import bundled_indicators
     from banscreen.match.android import IndicatorMatcher
-    from banscreen.screen import EquipmentOptions, open_equipment_screener
+    from banscreen.screen import EquipmentOptions, ScreenOptions, open_equipment_screener, open_screener
 
-    equipment, _ = open_equipment_screener(bundled_store, EquipmentOptions(as_of=dt.date(2026, 11, 28)))
-    return AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, dt.date(2026, 11, 28))
+    day = dt.date(2026, 11, 28)
+    equipment, _ = open_equipment_screener(bundled_store, EquipmentOptions(as_of=day))
+    return AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, day,
+                          parties=lambda: open_screener(bundled_store, ScreenOptions(as_of=day))[0])
 
 
 @pytest.fixture()

@@ -429,3 +429,30 @@ def test_c2_host_only_in_resources_is_found(scanner, tmp_path, place):
     [result] = list(scanner.scan_all(android_captures.read(path)))
     hits = [f for f in result.findings if f.kind == "host"]
     assert hits and all(f"{path} {place} strings" in f.evidence for f in hits)
+
+
+@pytest.mark.parametrize("maker, expect", [
+    ("iFlytek", ("EL", "IFLYTEK", "medium")),  # Entity List (2019), no covered-vendor rule names it
+    ("TCL", ("EL", "Techno-Commercial", "low")),  # a 3-letter maker matching only an alias: weak
+    ("samsung", None),
+])
+def test_device_maker_is_screened_against_the_party_lists(scanner, tmp_path, maker, expect):
+    capture = tmp_path / "getprop.txt"
+    capture.write_text(f"[ro.product.manufacturer]: [{maker}]\n[ro.product.model]: [X1]\n")
+    [result] = list(scanner.scan_all(android_captures.read(capture)))
+    found = [(f.indicator.split(":")[0], f.indicator, f.severity, f.evidence) for f in result.findings
+             if f.kind == "maker-party"]
+    if expect is None:
+        assert found == []
+        return
+    lst, name, severity = expect
+    hit = next(f for f in found if f[0] == lst and name in f[1])
+    assert hit[2] == severity
+    assert f"device maker {maker!r} [ro.product.manufacturer, line 1] matches" in hit[3]
+
+
+def test_covered_maker_is_not_reported_twice(scanner):
+    [result] = scan(scanner, "getprop-zte.txt")
+    entries = [f.indicator for f in result.findings if f.kind in ("maker", "maker-party")]
+    assert any(i.startswith("FCC-CL: ZTE") for i in entries)
+    assert not any(f.kind == "maker-party" and "ZTE Corporation" in f.indicator for f in result.findings)

@@ -1,33 +1,65 @@
 """Android scanning: capture or firmware units in, indicator findings out (the
 orchestrator for `banscreen android scan`). The device's maker, from getprop or
-build.prop, is resolved like equipment: a ZTE-made phone is itself a Covered List
-finding."""
+build.prop, is resolved like equipment (a ZTE-made phone is itself a Covered List
+finding) and screened like a party against the restricted-party lists, so a maker on
+the Entity List or the SDN list is found even where no covered-vendor rule names it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from banscreen.match.android import AndroidFinding, IndicatorMatcher
-from banscreen.model import AndroidResult, Asset, LoadIssue
+from banscreen.model import AndroidResult, Asset, LoadIssue, Subject
 from banscreen.sources.android_captures import ScanUnit
+
+EXACT = 0.95  # a maker-name score from which a party-list match is medium, not low
 
 
 class AndroidScanner:
-    def __init__(self, matcher: IndicatorMatcher, equipment=None, as_of: dt.date | None = None):
+    def __init__(self, matcher: IndicatorMatcher, equipment=None, as_of: dt.date | None = None,
+                 parties: Callable[[], object] | None = None):
+        """`parties` makes the party Screener (for the date) on first need: its name
+        index costs seconds to load, and most scans see no device properties."""
         self.matcher, self.equipment = matcher, equipment
         self.as_of = as_of or dt.date.today()
+        self._make_parties, self._parties = parties, None
 
     def scan(self, unit: ScanUnit) -> AndroidResult:
         findings = list(self.matcher.findings(unit.observations))
         makers = [o for o in unit.observations if o.kind == "manufacturer"]
+        covered: set[tuple[str, str]] = set()
         if makers and self.equipment is not None:
             for f in self.equipment.resolver.screen(Asset(0, unit.line, unit.path, "device", tuple(makers)),
                                                     self.as_of):
+                covered.add((f.entry.list, f.entry.entry_id))
                 findings.append(AndroidFinding(
                     f"{f.entry.list}: {f.entity} (since {f.entry.start_date})", "maker", f.entry.citation,
                     f"device maker {makers[0].value!r} [{makers[0].where}]: {f.signals[0].detail}", "high"))
+        if makers and self._make_parties is not None:
+            findings += self._maker_parties(makers, covered)
         return AndroidResult(unit.path, unit.line, unit.package, tuple(findings))
+
+    def _maker_parties(self, makers, covered: set[tuple[str, str]]) -> list[AndroidFinding]:
+        if self._parties is None:
+            self._parties = self._make_parties()
+        out, seen = [], set(covered)
+        for name in dict.fromkeys(o.value.strip() for o in makers if o.value.strip()):
+            where = next(o.where for o in makers if o.value.strip() == name)
+            for m in self._parties.screen(Subject(0, 0, name)).matches:
+                key = (m.entry.list, m.entry.entry_id)
+                if key in seen:
+                    continue  # already a covered-maker finding, or another property naming the same maker
+                seen.add(key)
+                # A maker's short acronym (TCL, BLU) matching only an alias of a listed
+                # party is weak: the Entity List's Techno-Commercial is also "TCL".
+                acronym_alias = len(name) <= 3 and m.matched_name != m.entry.name
+                severity = "medium" if m.score >= EXACT and not acronym_alias else "low"
+                out.append(AndroidFinding(
+                    f"{m.entry.list}: {m.entry.name} ({m.entry.entry_id})", "maker-party", m.entry.citation,
+                    f"device maker {name!r} [{where}] matches {m.matched_name!r} on the {m.entry.list} list, "
+                    f"score {m.score:.2f}, listed from {m.entry.start_date or 'unknown'}", severity))
+        return out
 
     def scan_all(self, items: Iterable[ScanUnit | LoadIssue]) -> Iterator[AndroidResult | LoadIssue]:
         for item in items:

@@ -538,8 +538,10 @@ def android_scan(
             found += load_indicators(extra)
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise UsageError(f"--indicators {extra}: not an indicators file: {exc}") from None
-    equipment, selection = open_equipment_screener(_store(home), EquipmentOptions(as_of=day))
-    scanner = AndroidScanner(IndicatorMatcher(found), equipment, day)
+    store = _store(home)
+    equipment, selection = open_equipment_screener(store, EquipmentOptions(as_of=day))
+    scanner = AndroidScanner(IndicatorMatcher(found), equipment, day,
+                             parties=lambda: open_screener(store, ScreenOptions(as_of=day))[0])
     context = ReportContext.build("android", day, selection.versions, [p for p in paths if p.is_file()],
                                   {"indicators": len(found)}, command=" ".join(["banscreen", *sys.argv[1:]]))
 
