@@ -311,3 +311,48 @@ def test_cli_cases_and_audit(tmp_path, bundled_home, monkeypatch, capsys):
         c.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
     code, _, err = call("audit", "verify", "--db", db)
     assert code == 1 and "event id 2 (seq 2" in err
+
+
+def test_same_subject_twice_in_a_file_is_recorded_row_by_row(db_url, tmp_path):
+    """Results are written in batches; a subject id on several rows of one batch still
+    ends as row-by-row recording would leave it: last row wins, with its history."""
+    store = custom_store(tmp_path)
+    cases = CaseStore(db_url)
+    f = parties_file(tmp_path, [("7", "ACME DUAL USE TRADING LIMITED", "AE", "Dubai"),
+                                ("7", "Nordic Fibre Networks AB", "SE", "Stockholm"),
+                                ("8", "Nordic Fibre Networks AB", "SE", "Stockholm")])
+    counts = run(cases, store, f, dt.date(2026, 3, 1))
+    assert (counts.rows, counts.new, counts.closed) == (3, 1, 1)
+    assert open_alerts(cases) == set()
+    [(alert, subject)] = cases.alerts(None)
+    assert subject.key == "id:7" and subject.name == "Nordic Fibre Networks AB" and alert.status == "closed"
+    _, _, decisions = cases.alert(alert.id)
+    assert [d.decision for d in decisions] == ["no_longer_matches"]
+    assert cases.verify().ok
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypatch, batch):
+    from banscreen.store import cases as cases_module
+
+    store = custom_store(tmp_path)
+    rows = [(str(i), name, c, a) for i, (name, c, a) in enumerate([
+        ("ACME DUAL USE TRADING LIMITED", "AE", "Dubai"), ("Nordic Fibre Networks AB", "SE", "Stockholm"),
+        ("Acme DUT", "AE", ""), ("Acme Dual-Use Trading", "AE", ""), ("Baltic Cable Oy", "FI", ""),
+        ("ACME DUAL USE TRADING LTD", "AE", "Jebel Ali")], 1)]
+    f = parties_file(tmp_path, rows)
+
+    def record(url):
+        cases = CaseStore(url)
+        run(cases, store, f, dt.date(2026, 3, 1))
+        with cases.sessions() as s:
+            actions = [a for (a,) in s.execute(text("SELECT action FROM audit_events ORDER BY seq"))]
+        return cases, open_alerts(cases), actions
+
+    reference, ref_open, ref_actions = record(f"sqlite:///{tmp_path / 'reference.db'}")
+    monkeypatch.setattr(cases_module.Recorder, "BATCH", batch)
+    monkeypatch.setattr(cases_module.CaseBatch, "CHUNK", batch)
+    cases, batched_open, actions = record(db_url)
+    assert batched_open == ref_open and len(ref_open) == 4
+    assert sorted(actions) == sorted(ref_actions)  # same events; their order within a batch may differ
+    assert cases.verify().ok

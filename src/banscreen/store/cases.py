@@ -118,39 +118,98 @@ class RunCounts:
     closed: int = 0
 
 
+class CaseBatch:
+    """The alerts and suppressions of a batch of subjects, loaded with one query each
+    instead of two per finding, and the alerts opened in the batch, whose audit events
+    wait for the one flush that gives them their ids."""
+
+    CHUNK = 500  # ids per IN (...) query
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.alerts: dict[int, dict[str, Alert]] = {}  # subject id -> entry key -> alert
+        self.suppressions: dict[int, dict[str, Suppression]] = {}
+        self.opened: list[Alert] = []
+
+    def load(self, subject_ids: Iterable[int]) -> None:
+        ids = [i for i in dict.fromkeys(subject_ids) if i not in self.alerts]
+        for i in ids:
+            self.alerts[i], self.suppressions[i] = {}, {}
+        for k in range(0, len(ids), self.CHUNK):
+            chunk = ids[k:k + self.CHUNK]
+            for alert in self.session.execute(select(Alert).where(Alert.subject_id.in_(chunk))).scalars():
+                self.alerts[alert.subject_id][alert.entry_key] = alert
+            for sup in self.session.execute(select(Suppression).where(Suppression.subject_id.in_(chunk))).scalars():
+                self.suppressions[sup.subject_id][sup.entry_key] = sup
+
+    def of(self, subject_id: int) -> tuple[dict[str, Alert], dict[str, Suppression]]:
+        if subject_id not in self.alerts:
+            self.load([subject_id])
+        return self.alerts[subject_id], self.suppressions[subject_id]
+
+    def settle(self, writer: audit.AuditWriter) -> None:
+        """Flush, then write the opened alerts' events (their ids exist from here)."""
+        self.session.flush()
+        for alert in self.opened:
+            writer.append("alert.opened", "alert", alert.id, _alert_payload(alert))
+        self.opened.clear()
+
+    def clear(self) -> None:
+        self.alerts.clear()
+        self.suppressions.clear()
+
+
 class Recorder:
-    """One run's results going into the store inside an open transaction."""
+    """One run's results going into the store inside an open transaction, a batch at a
+    time: subjects, alerts and suppressions are read and written per batch, not per row."""
+
+    BATCH = 500
 
     def __init__(self, store: "CaseStore", session: Session, writer: audit.AuditWriter, run: Run,
                  versions: dict[str, str]):
         self.store, self.session, self.writer, self.run, self.versions = store, session, writer, run, versions
         self.counts = RunCounts(run.id)
-        self.seen: list[int] = []
+        self.seen: list[Alert] = []
+        self.pending: list[PartyResult | AssetResult] = []
 
     def add(self, item: PartyResult | AssetResult | LoadIssue) -> None:
+        self.counts.rows += 1
+        if not isinstance(item, LoadIssue):
+            self.pending.append(item)
+            if len(self.pending) >= self.BATCH:
+                self._record(self.pending)
+                self.pending = []
+
+    def _record(self, items: list[PartyResult | AssetResult]) -> None:
         s, counts = self.session, self.counts
-        counts.rows += 1
-        if isinstance(item, LoadIssue):
-            return
-        subject = item.subject if isinstance(item, PartyResult) else _asset_subject(item)
-        row = self.store._upsert_subject(s, subject, self.run, self.versions)
-        keep = set()
-        for f in findings_for(item):
-            alert_id = self.store._apply(s, self.writer, row, f, self.run, counts)
-            keep.add(f.entry_key)
-            if alert_id is not None:
-                self.seen.append(alert_id)
-        for alert in s.execute(select(Alert).where(Alert.subject_id == row.id, Alert.status == "open")).scalars():
-            if alert.entry_key not in keep:
-                self.store._close(s, self.writer, alert, "no_longer_matches", f"not matched in run {self.run.id}",
-                                  self.run)
-                counts.closed += 1
+        subjects = [item.subject if isinstance(item, PartyResult) else _asset_subject(item) for item in items]
+        rows = self.store._upsert_subjects(s, subjects, self.run, self.versions)
+        batch = CaseBatch(s)
+        batch.load(row.id for row in rows)
+        for item, row in zip(items, rows):
+            keep = set()
+            for f in findings_for(item):
+                alert = self.store._apply(s, self.writer, row, f, self.run, counts, batch)
+                keep.add(f.entry_key)
+                if alert is not None:
+                    self.seen.append(alert)
+            for alert in list(batch.of(row.id)[0].values()):
+                if alert.status == "open" and alert.entry_key not in keep:
+                    if alert.id is None:  # opened by an earlier row with the same subject id
+                        batch.settle(self.writer)
+                    self.store._close(s, self.writer, alert, "no_longer_matches",
+                                      f"not matched in run {self.run.id}", self.run)
+                    counts.closed += 1
+        batch.settle(self.writer)
 
     def finish(self) -> None:
+        if self.pending:
+            self._record(self.pending)
+            self.pending = []
         run, counts = self.run, self.counts
         run.status, run.finished_at = "completed", dt.datetime.now(dt.timezone.utc)
         run.rows, run.alerts_new, run.alerts_suppressed = counts.rows, counts.new + counts.reopened, counts.suppressed
-        digest = hashlib.sha256(",".join(map(str, sorted(self.seen))).encode()).hexdigest()
+        digest = hashlib.sha256(",".join(map(str, sorted(a.id for a in self.seen))).encode()).hexdigest()
         self.writer.append("run.completed", "run", run.id, {"rows": counts.rows, "new": counts.new,
                                                             "reopened": counts.reopened,
                                                             "suppressed": counts.suppressed, "closed": counts.closed,
@@ -241,37 +300,47 @@ class CaseStore:
                 run.status, run.finished_at = "failed", dt.datetime.now(dt.timezone.utc)
                 writer.append("run.failed", "run", run_id, {"reason": reason})
 
-    def _upsert_subject(self, s: Session, subject: Subject, run: Run, versions: dict[str, str]) -> SubjectRow:
-        key = subject_key(subject)
-        row = s.execute(select(SubjectRow).where(SubjectRow.key == key)).scalar_one_or_none()
-        fingerprint = subject_fingerprint(subject)
-        if row is None:
-            row = SubjectRow(key=key, name=subject.name, country=subject.country, address=subject.address,
-                             fingerprint=fingerprint, screened_versions=dict(versions), as_of=run.as_of,
-                             last_run_id=run.id)
-            s.add(row)
-            s.flush()
-        else:
-            row.name, row.country, row.address, row.fingerprint = subject.name, subject.country, subject.address, \
-                fingerprint
-            row.screened_versions, row.as_of, row.last_run_id = dict(versions), run.as_of, run.id
-        return row
+    def _upsert_subjects(self, s: Session, subjects: list[Subject], run: Run,
+                         versions: dict[str, str]) -> list[SubjectRow]:
+        """The rows of these subjects, created or brought up to date: one query for the
+        existing ones, one flush for the new ones. A subject twice in the list (the
+        same id on two rows) is one row, last one wins, as row by row."""
+        keys = [subject_key(subject) for subject in subjects]
+        found: dict[str, SubjectRow] = {}
+        unique = list(dict.fromkeys(keys))
+        for k in range(0, len(unique), CaseBatch.CHUNK):
+            for row in s.execute(select(SubjectRow).where(SubjectRow.key.in_(unique[k:k + CaseBatch.CHUNK]))).scalars():
+                found[row.key] = row
+        for key, subject in zip(keys, subjects):
+            fingerprint = subject_fingerprint(subject)
+            row = found.get(key)
+            if row is None:
+                row = found[key] = SubjectRow(key=key, name=subject.name, country=subject.country,
+                                              address=subject.address, fingerprint=fingerprint,
+                                              screened_versions=dict(versions), as_of=run.as_of, last_run_id=run.id)
+                s.add(row)
+            else:
+                row.name, row.country, row.address, row.fingerprint = subject.name, subject.country, \
+                    subject.address, fingerprint
+                row.screened_versions, row.as_of, row.last_run_id = dict(versions), run.as_of, run.id
+        s.flush()
+        return [found[key] for key in keys]
 
     def _apply(self, s: Session, writer: audit.AuditWriter, subject: SubjectRow, f: Finding, run: Run,
-               counts: RunCounts) -> int | None:
-        """One finding for one subject: open, reopen, update, or stay suppressed."""
+               counts: RunCounts, batch: CaseBatch) -> Alert | None:
+        """One finding for one subject: open, reopen, update, or stay suppressed. An
+        alert opened here gets its id, and its audit event, at `batch.settle`."""
         now = dt.datetime.now(dt.timezone.utc)
-        sup = s.execute(select(Suppression).where(Suppression.subject_id == subject.id,
-                                                  Suppression.entry_key == f.entry_key)).scalar_one_or_none()
-        alert = s.execute(select(Alert).where(Alert.subject_id == subject.id, Alert.entry_key == f.entry_key)
-                          ).scalar_one_or_none()
+        alerts, suppressions = batch.of(subject.id)
+        sup = suppressions.get(f.entry_key)
+        alert = alerts.get(f.entry_key)
         reason = "new match"
         if sup is not None:
             if sup.entry_fingerprint == f.entry_fingerprint and sup.subject_fingerprint == subject.fingerprint:
                 counts.suppressed += 1
                 if alert is not None:
                     alert.last_run_id = run.id
-                return alert.id if alert is not None else None
+                return alert
             why = []
             if sup.entry_fingerprint != f.entry_fingerprint:
                 before = (alert.match or {}).get("_entry_state", {}) if alert is not None else {}
@@ -283,6 +352,7 @@ class CaseStore:
             writer.append("suppression.lifted", "suppression", sup.id, {"subject_id": subject.id,
                                                                         "entry_key": f.entry_key, "reason": reason})
             s.delete(sup)
+            del suppressions[f.entry_key]
         match = dict(f.record)
         match["_entry_state"] = f.entry_state
         if alert is None:
@@ -292,10 +362,10 @@ class CaseStore:
                           list_version=f.list_version, match=match, first_run_id=run.id, last_run_id=run.id,
                           updated_at=now)
             s.add(alert)
-            s.flush()
+            alerts[f.entry_key] = alert
+            batch.opened.append(alert)
             counts.new += 1
-            writer.append("alert.opened", "alert", alert.id, _alert_payload(alert))
-            return alert.id
+            return alert
         changed = (alert.entry_fingerprint != f.entry_fingerprint or alert.subject_fingerprint != subject.fingerprint
                    or abs(alert.score - f.score) > 1e-9)
         reopen = alert.status != "open" and (sup is not None or self._closed_by_system(s, alert))
@@ -307,10 +377,10 @@ class CaseStore:
         alert.matched_name, alert.score, alert.entry_name = f.matched_name, f.score, f.entry_name
         alert.entry_fingerprint, alert.subject_fingerprint = f.entry_fingerprint, subject.fingerprint
         alert.list_version, alert.match, alert.last_run_id = f.list_version, match, run.id
-        if reopen or changed:
+        if (reopen or changed) and alert.id is not None:  # (one opened in this batch: its event comes later)
             alert.updated_at = now
             writer.append("alert.reopened" if reopen else "alert.updated", "alert", alert.id, _alert_payload(alert))
-        return alert.id
+        return alert
 
     @staticmethod
     def _closed_by_system(s: Session, alert: Alert) -> bool:
@@ -511,7 +581,12 @@ class CaseStore:
                 open_by_subject: dict[int, list[Alert]] = {}
                 for alert in s.execute(select(Alert).where(Alert.status == "open")).scalars():
                     open_by_subject.setdefault(alert.subject_id, []).append(alert)
-                for subject in subjects:
+                batch = CaseBatch(s)
+                for position, subject in enumerate(subjects):
+                    if position % CaseBatch.CHUNK == 0:  # alerts and suppressions of the next subjects at once
+                        batch.settle(writer)
+                        batch.clear()
+                        batch.load(x.id for x in subjects[position:position + CaseBatch.CHUNK])
                     stale = {d: subject.screened_versions.get(d) for d in current
                              if subject.screened_versions.get(d) != versions[d] or subject.as_of < as_of}
                     if not stale:
@@ -530,7 +605,7 @@ class CaseStore:
                                               hit.explanation)
                                 f = findings_for(PartyResult(Subject(0, 0, subject.name, subject.country,
                                                                      subject.address), (match,)))[0]
-                                self._apply(s, writer, subject, f, run, counts)
+                                self._apply(s, writer, subject, f, run, counts, batch)
                                 matched.add(f.entry_key)
                         known = entries_by_key(dataset)
                         for alert in open_by_subject.get(subject.id, []):
@@ -554,6 +629,7 @@ class CaseStore:
                     subject.as_of, subject.last_run_id = as_of, run_id
                     if on_progress:
                         on_progress()
+                batch.settle(writer)
                 run.status, run.finished_at = "completed", dt.datetime.now(dt.timezone.utc)
                 run.rows, run.alerts_new, run.alerts_suppressed = counts.rows, counts.new + counts.reopened, \
                     counts.suppressed
