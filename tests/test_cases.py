@@ -356,3 +356,21 @@ def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypat
     assert batched_open == ref_open and len(ref_open) == 4
     assert sorted(actions) == sorted(ref_actions)  # same events; their order within a batch may differ
     assert cases.verify().ok
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["cases", "show", "99999999999999999999999"], "no alert #99999999999999999999999"),
+    (["cases", "show", "0"], "no alert #0"),
+    (["cases", "decide", "99999999999999999999", "--decision", "false_positive", "--reason", "x", "--reviewer", "a"],
+     "no alert #99999999999999999999"),
+    (["cases", "list", "--limit", "99999999999999999999"], "less than or equal to 1000000"),
+])
+def test_cli_out_of_range_numbers_get_a_clear_error(tmp_path, monkeypatch, capsys, args, expect):
+    from banscreen import cli
+
+    monkeypatch.setattr(sys, "argv", ["banscreen", *args, "--db", f"sqlite:///{tmp_path / 'c.db'}"])
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and expect in err and "internal error" not in err

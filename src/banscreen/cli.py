@@ -328,7 +328,7 @@ def _cases(db: Optional[str]):
 def cases_list(
     status: Annotated[str, typer.Option(help="open, closed or all.")] = "open",
     list_code: Annotated[Optional[str], typer.Option("--list", help="Only alerts on this list code.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many.")] = 50,
     format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     db: DbOpt = None,
 ) -> None:
@@ -381,7 +381,7 @@ def cases_decide(
 
 
 @cases_app.command("runs")
-def cases_runs(limit: Annotated[int, typer.Option(help="At most this many.")] = 20, db: DbOpt = None) -> None:
+def cases_runs(limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many.")] = 20, db: DbOpt = None) -> None:
     """Screening runs, newest first; a run that died half-way shows as failed."""
     table = Table(title="runs")
     for col in ("id", "screen", "status", "started", "actor", "rows", "new alerts", "suppressed", "input"):
@@ -457,7 +457,7 @@ def keys_create(
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
     refresh_hours: Annotated[float, typer.Option(min=0.0, help="Fetch the configured lists and switch versions "
                                                                "this often (0: never).")] = 0.0,

@@ -32,6 +32,7 @@ from banscreen.store import audit
 from banscreen.store.schema import Alert, ApiKey, AuditEvent, Decision, Run, SubjectRow, Suppression
 
 DECISIONS = ("true_match", "false_positive", "escalate")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger one names nothing (and overflows drivers)
 SYSTEM_DECISIONS = ("entry_removed", "no_longer_matches")
 
 
@@ -451,6 +452,8 @@ class CaseStore:
             raise CaseError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
         if not reviewer.strip() or not reason.strip():
             raise CaseError("a decision needs a reviewer and a reason")
+        if not 1 <= alert_id <= MAX_ID:
+            raise CaseError(f"no alert #{alert_id}")
         with self.sessions.begin() as s:
             writer = audit.AuditWriter(s, reviewer)
             alert = s.get(Alert, alert_id)
@@ -493,6 +496,8 @@ class CaseStore:
             return [tuple(row) for row in s.execute(q.order_by(Alert.id).limit(limit).offset(offset)).all()]
 
     def alert(self, alert_id: int) -> tuple[Alert, SubjectRow, list[Decision]]:
+        if not 1 <= alert_id <= MAX_ID:
+            raise CaseError(f"no alert #{alert_id}")
         with self.sessions() as s:
             alert = s.get(Alert, alert_id)
             if alert is None:
