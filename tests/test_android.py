@@ -456,3 +456,58 @@ def test_covered_maker_is_not_reported_twice(scanner):
     entries = [f.indicator for f in result.findings if f.kind in ("maker", "maker-party")]
     assert any(i.startswith("FCC-CL: ZTE") for i in entries)
     assert not any(f.kind == "maker-party" and "ZTE Corporation" in f.indicator for f in result.findings)
+
+
+# --- AndroidQF acquisitions ---------------------------------------------------------------------
+
+def test_androidqf_acquisition(scanner):
+    results = list(scanner.scan_all(android_captures.read(DATA / "androidqf")))
+    by_package = {r.package: r for r in results if r.package}
+    adups = by_package["com.adups.fota"]
+    assert adups.line == 2 and adups.path.endswith("androidqf/packages.json")
+    kinds = {f.kind for f in adups.findings}
+    assert "package" in kinds
+    risk = next(f for f in adups.findings if f.kind == "permissions")  # permissions from dumpsys.txt
+    assert "READ_SMS" in risk.evidence and "a system app" in risk.evidence and risk.severity == "high"
+    assert by_package["com.example.notes"].findings == ()
+    device = next(r for r in results if r.path.endswith("getprop.txt"))
+    assert any(f.kind == "maker" and f.indicator.startswith("FCC-CL: ZTE") for f in device.findings)
+
+
+def test_androidqf_file_and_certificate_hashes_match_indicators(tmp_path, bundled_store):
+    """packages.json carries each APK's SHA-256 and its signer's: STIX file and cert
+    indicators match them."""
+    import datetime as dt
+    import shutil
+
+    from banscreen.android import AndroidScanner
+    from banscreen.match.android import Indicator
+
+    acq = tmp_path / "acq"
+    shutil.copytree(DATA / "androidqf", acq)
+    notes_sha = "0f2c9d1e7b3a4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"
+    scanner = AndroidScanner(IndicatorMatcher([
+        Indicator("file_sha256", notes_sha.upper(), "Test family", "high", "", "test bundle"),
+        Indicator("cert_sha256", "b" * 64, "Test family", "medium", "", "test bundle")]), None, dt.date(2026, 11, 28))
+    [notes] = [r for r in scanner.scan_all(android_captures.read(acq / "packages.json")) if r.package ==
+               "com.example.notes"]
+    assert {f.kind for f in notes.findings} == {"file_sha256", "cert_sha256"}
+    cert = next(f for f in notes.findings if f.kind == "cert_sha256")
+    assert "signer C=US, O=Example Inc., CN=Example" in cert.evidence
+
+
+def test_androidqf_bad_entries_are_reported_with_their_line(tmp_path, scanner):
+    acq = tmp_path / "acq"
+    acq.mkdir()
+    (acq / "packages.json").write_text('[\n  {"name": "com.adups.fota", "system": true, "files": []},\n'
+                                       '  {"uid": 10200, "files": []},\n'
+                                       '  {"name": "com.example.ok", "files": []}\n]\n')
+    items = list(android_captures.read(acq))
+    issues = [i for i in items if isinstance(i, LoadIssue)]
+    assert [(i.line, i.reason) for i in issues] == [(3, "a package entry needs a 'name'")]
+    assert [u.package for u in items if not isinstance(u, LoadIssue)] == ["com.adups.fota", "com.example.ok"]
+    (acq / "packages.json").write_text('[\n  {"name": "com.adups.fota", "files": []},\n  {"name": oops}\n]\n')
+    items = list(android_captures.read(acq))
+    assert [u.package for u in items if not isinstance(u, LoadIssue)] == ["com.adups.fota"]
+    [issue] = [i for i in items if isinstance(i, LoadIssue)]
+    assert issue.line == 3 and "not valid JSON" in issue.reason

@@ -40,7 +40,9 @@ def detect(path: Path) -> str:
     from banscreen.sources.firmware_image import image_kind
 
     if path.is_dir():
-        return "firmware"
+        return "androidqf" if (path / "packages.json").is_file() else "firmware"
+    if path.name == "packages.json":  # the acquisition named by its package list
+        return "androidqf"
     if path.suffix.lower() == ".apk":
         return "apk"
     with path.open("rb") as fh:
@@ -59,7 +61,7 @@ def detect(path: Path) -> str:
     if "Package [" in head or "Packages:" in head:
         return "dumpsys"
     raise SourceError(path, "not an adb capture (pm list packages, dumpsys package, getprop), a build.prop, an "
-                            "APK, a firmware folder, zip or partition image")
+                            "APK, an AndroidQF folder, a firmware folder, zip or partition image")
 
 
 def _has_manifest(path: Path) -> bool:
@@ -89,6 +91,11 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
         return
     if kind == "firmware":
         yield from _firmware(path)
+        return
+    if kind == "androidqf":
+        from banscreen.sources import androidqf
+
+        yield from androidqf.read(path if path.is_dir() else path.parent)
         return
     if kind == "apk":
         yield apk_unit(path, str(path), str(path))
@@ -170,7 +177,7 @@ def _dumpsys(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
 
 
 PARSERS = {"pm-list": _pm_list, "getprop": props_units, "buildprop": props_units, "dumpsys": _dumpsys}
-BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip")
+BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip", "androidqf")
 
 
 def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
