@@ -66,3 +66,20 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+LISTS = SHARED / "data" / "lists"
+
+
+def real_list_store(folder: Path, with_dpl_2018: bool = False) -> ListStore:
+    """A store with real list files: OFAC SDN of 2024-05 and the CSL of 2022-05 (and the
+    DPL of 2018-08), as the case-store benchmarks screen against."""
+    import datetime as dt
+
+    store = ListStore(folder)
+    store.import_file(LISTS / "ofac-sdn-2024-05_jackdwyer" / "sdn.csv", published=dt.date(2024, 5, 3))
+    if with_dpl_2018:
+        store.import_file(LISTS / "bis-dpl-2018-08_peoplecheck" / "dpl.txt")
+    store.import_file(LISTS / "trade-gov-csl-2022-05_moov-watchman" / "consolidated.csv.gz",
+                      published=dt.date(2022, 5, 16))
+    return store

@@ -19,7 +19,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import OUT, SHARED, Timer
+from benchmarks.common import OUT, Timer, real_list_store
 from benchmarks.make_names import generate
 
 
@@ -29,17 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
-    from banscreen.lists.store import ListStore
     from banscreen.model import Subject
     from banscreen.screen import ScreenOptions, open_screener
     from banscreen.store import CaseStore
 
-    lists = SHARED / "data" / "lists"
     work = Path(tempfile.mkdtemp(prefix="banscreen-record-"))
-    store = ListStore(work / "home")
-    store.import_file(lists / "ofac-sdn-2024-05_jackdwyer" / "sdn.csv", published=dt.date(2024, 5, 3))
-    store.import_file(lists / "trade-gov-csl-2022-05_moov-watchman" / "consolidated.csv.gz",
-                      published=dt.date(2022, 5, 16))
+    store = real_list_store(work / "home")
     day = dt.date(2024, 5, 10)
     screener, selection = open_screener(store, ScreenOptions(as_of=day))
     versions = {v.dataset: v.version for v in selection.versions}

@@ -19,7 +19,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import OUT, SHARED, Timer
+from benchmarks.common import LISTS, OUT, Timer, real_list_store
 from benchmarks.make_names import generate
 
 
@@ -29,19 +29,14 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
-    from banscreen.lists.store import ListStore
     from banscreen.report.context import file_sha256
     from banscreen.screen import ScreenOptions, open_screener
     from banscreen.sources import read_parties
     from banscreen.store import CaseStore
 
-    lists = SHARED / "data" / "lists"
+    lists = LISTS
     work = Path(tempfile.mkdtemp(prefix="banscreen-rescreen-"))
-    store = ListStore(work / "home")
-    store.import_file(lists / "ofac-sdn-2024-05_jackdwyer" / "sdn.csv", published=dt.date(2024, 5, 3))
-    store.import_file(lists / "bis-dpl-2018-08_peoplecheck" / "dpl.txt")
-    store.import_file(lists / "trade-gov-csl-2022-05_moov-watchman" / "consolidated.csv.gz",
-                      published=dt.date(2022, 5, 16))
+    store = real_list_store(work / "home", with_dpl_2018=True)
     old_day = dt.date(2024, 5, 10)
     screener, _ = open_screener(store, ScreenOptions(as_of=old_day))
     parties = work / "parties.csv"
