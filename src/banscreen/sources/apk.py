@@ -162,13 +162,18 @@ def _string_pool(data: bytes, off: int) -> list[str]:
     for i in range(count):
         pos = off + strings_start + _u32(data, off + 28 + 4 * i)
         if utf8:
-            n = data[pos] if pos < len(data) else 0
-            pos += 2 if n & 0x80 else 1  # UTF-16 length, skipped
-            n = data[pos] if pos < len(data) else 0
+            if pos + 2 > len(data):
+                raise ApkError("string out of bounds")
+            pos += 2 if data[pos] & 0x80 else 1  # UTF-16 length, skipped
+            if pos + 1 > len(data) or (data[pos] & 0x80 and pos + 2 > len(data)):
+                raise ApkError("string out of bounds")
+            n = data[pos]
             if n & 0x80:
                 n = ((n & 0x7F) << 8) | data[pos + 1]
                 pos += 1
             pos += 1
+            if pos + n > len(data):
+                raise ApkError("string out of bounds")
             out.append(data[pos:pos + n].decode("utf-8", errors="replace"))
         else:
             n = _u16(data, pos)
@@ -214,8 +219,8 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
             attrs = {}
             for k in range(attr_count):
                 a = off + 16 + attr_start + k * attr_size
-                attr_name, raw, data_type, value = attribute_name(_u32(data, a + 4)), _u32(data, a + 8), data[a + 15], \
-                    _u32(data, a + 16)
+                value = _u32(data, a + 16)  # first: it bounds the whole 20-byte attribute
+                attr_name, raw, data_type = attribute_name(_u32(data, a + 4)), _u32(data, a + 8), data[a + 15]
                 attrs[attr_name] = s(raw) if raw != 0xFFFFFFFF else (s(value) if data_type == 3 else str(value))
             if name == "manifest":
                 info.package = attrs.get("package", "")

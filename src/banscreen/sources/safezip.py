@@ -6,10 +6,15 @@ Members are read into memory or streamed into a file the caller owns (a temp dir
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Type
 
 MAX_RATIO = 200
+# What a damaged member can raise from zipfile: bad headers and CRCs, a corrupt deflate
+# stream (zlib.error), an unknown compression method, an encrypted member (RuntimeError).
+DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error,
+           NotImplementedError, RuntimeError)
 
 
 class ArchiveError(Exception):
@@ -22,7 +27,7 @@ class SafeZip:
         self.error, self.max_member, self.max_total, self.total = error, max_member, max_total, 0
         try:
             self.zip = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except DAMAGED as exc:
             raise error(f"not a readable zip archive: {exc}") from None
         for info in self.zip.infolist():
             name = info.filename
@@ -47,7 +52,7 @@ class SafeZip:
         try:
             with self.zip.open(name) as fh:
                 data = fh.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
+        except DAMAGED as exc:
             raise self.error(f"member {name!r} is damaged: {exc}") from None
         if len(data) > limit:
             raise self.error(f"refused: member {name!r} unpacks past {limit:,} bytes")
@@ -65,7 +70,7 @@ class SafeZip:
                     if written > self.max_member:
                         raise self.error(f"refused: member {name!r} unpacks past {self.max_member:,} bytes")
                     target.write(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
+        except DAMAGED as exc:
             raise self.error(f"member {name!r} is damaged: {exc}") from None
 
     def _count(self, name: str, n: int) -> None:

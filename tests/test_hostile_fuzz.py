@@ -1,0 +1,141 @@
+"""Hostile binary input, fuzzed: byte flips, truncations and insertions into a valid APK,
+binary manifest, DEX, ext4 image and sparse image must give a result or a clear error
+(ApkError, a LoadIssue), never another exception, a hang or a crash."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from banscreen.model import LoadIssue
+from banscreen.sources import android_captures
+from banscreen.sources.apk import ApkError, dex_strings, parse_manifest, ApkInfo, read_apk, resource_table_strings
+from tests.apkbuild import adups_apk, axml, dex, resource_table
+
+FUZZ = settings(max_examples=int(__import__("os").environ.get("BANSCREEN_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def mutations(data: bytes):
+    """A strategy of damaged copies of `data`: flipped bytes, a cut, a spliced run."""
+    n = len(data)
+    flips = st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 255)), min_size=1, max_size=12)
+    return st.one_of(
+        flips.map(lambda fs: _flip(data, fs)),
+        st.integers(0, n - 1).map(lambda k: data[:k]),
+        st.tuples(st.integers(0, n), st.binary(min_size=1, max_size=64)).map(lambda t: data[:t[0]] + t[1] + data[t[0]:]),
+        # 32-bit fields set to extreme values, where offsets and counts live
+        st.tuples(st.integers(0, max(n - 4, 0)), st.sampled_from([0, 1, 0x7FFFFFFF, 0xFFFFFFFF, n, n + 1]))
+          .map(lambda t: data[:t[0]] + struct.pack("<I", t[1]) + data[t[0] + 4:]),
+    )
+
+
+def _flip(data: bytes, flips) -> bytes:
+    out = bytearray(data)
+    for pos, value in flips:
+        out[pos] = value
+    return bytes(out)
+
+
+MANIFEST = axml("com.adups.fota", "5.1.2.2", ["android.permission.READ_SMS"], [("service", ".FotaService")],
+                "android.uid.system")
+DEX = dex(["http://bigdata.adups.com/x", "Lcom/adups/fota/A;"], ["Lcom/adups/fota/A;"], 2)
+ARSC = resource_table(["http://fota5p.adups.com/", "label"])
+
+
+@FUZZ
+@given(mutations(MANIFEST))
+def test_fuzzed_manifest(data):
+    try:
+        parse_manifest(data, ApkInfo())
+    except ApkError:
+        pass
+
+
+@FUZZ
+@given(mutations(DEX))
+def test_fuzzed_dex(data):
+    try:
+        dex_strings(data)
+    except ApkError:
+        pass
+
+
+@FUZZ
+@given(mutations(ARSC))
+def test_fuzzed_resource_table(data):
+    try:
+        resource_table_strings(data)
+    except ApkError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def apk_bytes(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("apk") / "a.apk"
+    adups_apk(path, schemes=("v1", "v2", "v3"))
+    return path.read_bytes()
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_apk_file(apk_bytes, tmp_path_factory, data):
+    damaged = data.draw(mutations(apk_bytes))
+    try:
+        read_apk(damaged)
+    except ApkError:
+        pass
+    path = tmp_path_factory.mktemp("f") / "x.apk"
+    path.write_bytes(damaged)
+    for item in android_captures.read(path):  # through the scan: a unit or a LoadIssue
+        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict[str, bytes]:
+    from tests.tools import require
+    import subprocess
+
+    root = tmp_path_factory.mktemp("fw")
+    (root / "system" / "app" / "A").mkdir(parents=True)
+    (root / "system" / "build.prop").write_text("ro.product.brand=ZTE\nro.fota.oem=ZTE\n")
+    adups_apk(root / "system" / "app" / "A" / "A.apk")
+    raw = root.parent / f"{root.name}.img"
+    subprocess.run([require("mke2fs"), "-q", "-F", "-t", "ext4", "-b", "1024", "-d", str(root), str(raw), "2M"],
+                   check=True, capture_output=True)
+    sparse = root.parent / f"{root.name}.simg"
+    subprocess.run([require("img2simg"), str(raw), str(sparse)], check=True, capture_output=True)
+    return {"ext4": raw.read_bytes(), "sparse": sparse.read_bytes()}
+
+
+def _metadata_mutations(data: bytes):
+    """Damage where a file system keeps its structure: the first 64 KiB (superblock,
+    group descriptors, inode tables, directories of a small image)."""
+    head = data[:65536]
+    return mutations(head).map(lambda h: h + data[len(head):] if len(h) == len(head) else h)
+
+
+@FUZZ
+@given(data=st.data())
+@pytest.mark.parametrize("kind", ["ext4", "sparse"])
+def test_fuzzed_partition_images(images, tmp_path_factory, kind, data):
+    damaged = data.draw(_metadata_mutations(images[kind]) if kind == "ext4" else mutations(images[kind][:4096])
+                        .map(lambda h: h + images[kind][4096:] if len(h) == 4096 else h))
+    path = tmp_path_factory.mktemp("img") / "system.img"
+    path.write_bytes(damaged)
+    for item in android_captures.read(path):
+        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+
+
+def test_fuzz_inputs_are_valid_before_damage(apk_bytes):
+    """The fuzzed inputs start valid, so the damage is what is being tested."""
+    info = read_apk(apk_bytes)
+    assert info.package == "com.adups.fota" and info.signature_schemes == ["v1", "v2", "v3"]
+    assert "http://bigdata.adups.com/x" in dex_strings(DEX)
+    assert resource_table_strings(ARSC)[0] == "http://fota5p.adups.com/"
+    with zipfile.ZipFile(__import__("io").BytesIO(apk_bytes)) as z:
+        assert "AndroidManifest.xml" in z.namelist()
