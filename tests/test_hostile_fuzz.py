@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +13,14 @@ from hypothesis import strategies as st
 
 from banscreen.model import LoadIssue
 from banscreen.sources import android_captures
-from banscreen.sources.apk import ApkError, dex_strings, parse_manifest, ApkInfo, read_apk, resource_table_strings
+from banscreen.sources.apk import (
+    ApkError,
+    ApkInfo,
+    dex_strings,
+    parse_manifest,
+    read_apk,
+    resource_table_strings,
+)
 from tests.apkbuild import adups_apk, axml, dex, resource_table
 
 FUZZ = settings(max_examples=int(__import__("os").environ.get("BANSCREEN_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -97,8 +103,9 @@ def test_fuzzed_apk_file(apk_bytes, tmp_path_factory, data):
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory) -> dict[str, bytes]:
-    from tests.tools import require
     import subprocess
+
+    from tests.tools import require
 
     root = tmp_path_factory.mktemp("fw")
     (root / "system" / "app" / "A").mkdir(parents=True)
