@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -146,3 +147,20 @@ def test_fuzz_inputs_are_valid_before_damage(apk_bytes):
     assert resource_table_strings(ARSC)[0] == "http://fota5p.adups.com/"
     with zipfile.ZipFile(__import__("io").BytesIO(apk_bytes)) as z:
         assert "AndroidManifest.xml" in z.namelist()
+
+
+CAPTURES = Path(__file__).parent / "data" / "android"
+
+
+@FUZZ
+@given(name=st.sampled_from(["pm-list-adups.txt", "dumpsys-package.txt", "getprop-zte.txt",
+                             "androidqf/packages.json"]), data=st.data())
+def test_fuzzed_text_captures(tmp_path_factory, name, data):
+    """adb captures and AndroidQF's packages.json with damaged bytes: every line either
+    reads or is reported."""
+    damaged = data.draw(mutations((CAPTURES / name).read_bytes()))
+    folder = tmp_path_factory.mktemp("cap")
+    path = folder / Path(name).name
+    path.write_bytes(damaged)
+    for item in android_captures.read(path):
+        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
