@@ -130,7 +130,7 @@ class Ext4:
         out = bytearray(size)
         n_blocks = -(-size // bs)
         i_block = raw[0x28:0x28 + 60]
-        runs = self._extents(i_block, 0) if flags & FL_EXTENTS else self._block_map(i_block, n_blocks)
+        runs = self._extents(i_block, 0) if flags & FL_EXTENTS else _coalesce(self._block_map(i_block, n_blocks))
         for logical, physical, count, zeroed in runs:
             if logical >= n_blocks:
                 continue
@@ -241,3 +241,18 @@ class Ext4:
                 elif stat.S_ISREG(mode) and want(path):
                     yield Entry(path, child, self.size(raw))
             stack.extend(reversed(subdirs))  # so that they are walked in name order
+
+
+def _coalesce(runs: Iterator[tuple[int, int, int, bool]]) -> Iterator[tuple[int, int, int, bool]]:
+    """Block-map runs are one block each; adjacent ones become one read."""
+    current = None
+    for run in runs:
+        if current and not run[3] and not current[3] and run[0] == current[0] + current[2] \
+                and run[1] == current[1] + current[2]:
+            current = (current[0], current[1], current[2] + run[2], False)
+            continue
+        if current:
+            yield current
+        current = run
+    if current:
+        yield current
