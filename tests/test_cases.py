@@ -374,3 +374,41 @@ def test_cli_out_of_range_numbers_get_a_clear_error(tmp_path, monkeypatch, capsy
         cli.main()
     err = capsys.readouterr().err
     assert exc.value.code == 2 and expect in err and "internal error" not in err
+
+
+def test_android_scan_recorded_as_cases(tmp_path, bundled_home, monkeypatch, capsys):
+    """`android scan --db`: each flagged unit is a subject, each finding an alert; a
+    false-positive decision keeps it quiet on the next scan; re-screening leaves it."""
+    from banscreen import cli
+
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    captures = REPO / "tests" / "data" / "android"
+
+    def call(*args):
+        monkeypatch.setattr(sys, "argv", ["banscreen", *args])
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        c = capsys.readouterr()
+        return exc.value.code, c.out, c.err
+
+    scan = ("android", "scan", str(captures / "dumpsys-package.txt"), str(captures / "getprop-zte.txt"),
+            "-f", "json", "--db", db, "--home", str(bundled_home))
+    code, _, err = call(*scan)
+    assert code == 1 and "recorded run #1" in err
+    cases = CaseStore(db)
+    alerts = cases.alerts(limit=1000)
+    lists = {a.list for a, _ in alerts}
+    assert lists == {"ANDROID"}
+    adups = [(a, s) for a, s in alerts if s.name == "com.adups.fota"]
+    assert adups and all(s.key.startswith("id:android:") for _, s in adups)
+    package_alert = next(a for a, _ in adups if a.entry_name == "ADUPS FOTA: package com.adups.fota")
+    assert package_alert.score == 1.0 and "dumpsys-package.txt" in adups[0][1].address
+    code, _, err = call(*scan)  # the same scan again: nothing new
+    assert "0 new alerts" in err
+    cases.decide(package_alert.id, "false_positive", "alice", "lab device, firmware replaced")
+    code, _, err = call(*scan)
+    assert "1 suppressed by earlier decisions" in err
+    assert cases.alert(package_alert.id)[0].status == "closed"
+    counts = cases.rescreen(ListStore(bundled_home), dt.date(2026, 11, 28), 0.75)
+    assert counts.rows == 0  # Android units are not names to re-screen
+    assert cases.verify().ok

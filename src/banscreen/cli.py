@@ -507,6 +507,7 @@ def android_scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")] = False,
     strict: Annotated[bool, typer.Option(help="Stop at the first input, line or APK that cannot be read.")]
     = False,
+    db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
     """Scan adb captures, a device over adb, firmware trees and APKs for pre-installed spyware indicators
@@ -553,7 +554,9 @@ def android_scan(
         for path in paths:
             yield from scanner.scan_all(android_captures.read(path))
 
-    summary = _run("android", units(), format, output, context, quiet, strict, None)
+    summary = _recorded(db, "android", context, {v.dataset: v.version for v in selection.versions},
+                        lambda rec: _run("android", units(), format, output, context, quiet, strict, None,
+                                         recorder=rec), quiet)
     if not quiet and format != "table":
         err.print(f"{summary.rows} units scanned, {summary.hits} with findings, {summary.errors} unreadable")
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from banscreen.match import names as nm
 from banscreen.match.countries import to_iso2
-from banscreen.model import AssetResult, ListEntry, LoadIssue, Match, PartyResult, Subject
+from banscreen.model import AndroidResult, AssetResult, ListEntry, LoadIssue, Match, PartyResult, Subject
 from banscreen.report.records import destination_record, finding_record, match_record
 from banscreen.store import audit
 from banscreen.store.schema import Alert, ApiKey, AuditEvent, Decision, Run, SubjectRow, Suppression
@@ -90,7 +90,27 @@ class Finding:
     entry_state: dict[str, Any]  # the entry as the reviewer sees it, to tell later what changed
 
 
-def findings_for(result: PartyResult | AssetResult) -> list[Finding]:
+ANDROID_SCORES = {"high": 1.0, "medium": 0.8, "low": 0.5}  # an Android finding's severity as an alert score
+
+
+def _bounded(text: str, limit: int) -> str:
+    """`text`, or its head and a hash when longer than the column holds (an evidence
+    path inside nested archives can be long); still one key per text."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 17] + "~" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def findings_for(result: PartyResult | AssetResult | AndroidResult) -> list[Finding]:
+    if isinstance(result, AndroidResult):
+        out = []
+        for f in result.findings:
+            state = {"indicator": f.indicator, "kind": f.kind, "source": f.source, "severity": f.severity}
+            out.append(Finding(_bounded(f"ANDROID:{f.kind}:{f.indicator}", 200), "ANDROID", f.indicator,
+                               f.evidence, ANDROID_SCORES.get(f.severity, 0.5),
+                               hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest(), "",
+                               {**state, "evidence": f.evidence}, state))
+        return out
     if isinstance(result, AssetResult):
         return [Finding(f.entry.key, f.entry.list, f.entity, "; ".join(dict.fromkeys(sig.kind for sig in f.signals)),
                         f.confidence, entry_fingerprint(f.entry), "", finding_record(f),
@@ -183,7 +203,8 @@ class Recorder:
 
     def _record(self, items: list[PartyResult | AssetResult]) -> None:
         s, counts = self.session, self.counts
-        subjects = [item.subject if isinstance(item, PartyResult) else _asset_subject(item) for item in items]
+        subjects = [item.subject if isinstance(item, PartyResult) else _android_subject(item)
+                    if isinstance(item, AndroidResult) else _asset_subject(item) for item in items]
         rows = self.store._upsert_subjects(s, subjects, self.run, self.versions)
         batch = CaseBatch(s)
         batch.load(row.id for row in rows)
@@ -215,6 +236,14 @@ class Recorder:
                                                             "reopened": counts.reopened,
                                                             "suppressed": counts.suppressed, "closed": counts.closed,
                                                             "alerts_seen_sha256": digest})
+
+
+def _android_subject(result: AndroidResult) -> Subject:
+    """A scanned Android unit as a case subject: the package (or the device's
+    properties) at its path."""
+    label = result.package or Path(result.path.split("!")[-1]).name
+    return Subject(row=0, line=result.line, name=label, address=result.path,
+                   id=_bounded(f"android:{result.path}:{result.package}", 290), source=result.path)
 
 
 def _asset_subject(result: AssetResult) -> Subject:
@@ -580,8 +609,9 @@ class CaseStore:
             with self.sessions.begin() as s:
                 writer = audit.AuditWriter(s, actor or actor_name())
                 run = s.get(Run, run_id)
-                # assets are identified by label, not by a name to match: only parties re-screen
-                subjects = list(s.execute(select(SubjectRow).where(SubjectRow.key.not_like("id:asset:%"))
+                # assets and Android units are not names to match: only parties re-screen
+                subjects = list(s.execute(select(SubjectRow).where(SubjectRow.key.not_like("id:asset:%"),
+                                                                   SubjectRow.key.not_like("id:android:%"))
                                           .order_by(SubjectRow.id)).scalars())
                 open_by_subject: dict[int, list[Alert]] = {}
                 for alert in s.execute(select(Alert).where(Alert.status == "open")).scalars():
