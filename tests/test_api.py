@@ -241,3 +241,29 @@ def test_lists_refresh_switches_versions_atomically(tmp_path, bundled_home):
     assert r["switched"] is True and any(label.startswith("custom@") for label in r["in_force"])
     matches = client.post("/v1/screen/party", json=party, headers=h(screener_key)).json()["matches"]
     assert matches and matches[0]["list"] == "INTERNAL"
+
+
+def test_review_page_shows_an_android_alert(api):
+    """An `android scan --db` alert on the review page: what was scanned, the indicator,
+    its evidence and source, not the party layout."""
+    import datetime as dt
+
+    from banscreen.android import AndroidScanner
+    from banscreen.lists.indicators_yaml import bundled_indicators
+    from banscreen.match.android import IndicatorMatcher
+    from banscreen.sources import android_captures
+
+    client, keys, cases = api
+    scanner = AndroidScanner(IndicatorMatcher(bundled_indicators()), None, dt.date(2026, 11, 28))
+    capture = REPO / "tests" / "data" / "android" / "pm-list-adups.txt"
+    run_id = cases.start_run(screen="android", input_path=str(capture), input_sha256="", as_of=dt.date(2026, 11, 28),
+                             list_versions={}, options={})
+    cases.record_results(run_id, scanner.scan_all(android_captures.read(capture)), {})
+    alert = next(a for a, _ in cases.alerts(list_code="ANDROID", limit=100)
+                 if a.entry_name == "ADUPS FOTA: package com.adups.fota")
+    client.post("/login", data={"key": keys["reviewer"]}, follow_redirects=False)
+    page = client.get(f"/alerts/{alert.id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Android indicator" in html and "severity high" in html and "Kryptowire" in html
+    assert "pm-list-adups.txt" in html and "Country:" not in html
