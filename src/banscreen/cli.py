@@ -22,6 +22,7 @@ from banscreen.lists import LOADERS, ListError
 from banscreen.lists.store import ListStore, default_root
 from banscreen.model import LoadIssue
 from banscreen.report import FORMATS, ReportContext
+from banscreen.report.table import summary_line
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, open_screener
 from banscreen.sources import ColumnMap, SourceError, read_parties
 from banscreen.store.cases import CaseError
@@ -252,7 +253,7 @@ def screen_parties(
             if cluster is not None:
                 cluster.close()
     if not quiet and format != "table":
-        err.print(f"{summary.rows} rows screened, {summary.hits} with findings, {summary.errors} unreadable")
+        err.print(escape(summary_line("parties", summary)))
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
 
 
@@ -307,8 +308,7 @@ def screen_equipment(
     if not quiet and format != "table":
         for line in vendor_summary(summary):
             err.print(escape(line))
-        err.print(f"{summary.rows} assets screened, {summary.hits} with covered-vendor findings, "
-                  f"{summary.errors} unreadable")
+        err.print(escape(summary_line("equipment", summary)))
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
 
 
@@ -558,7 +558,7 @@ def android_scan(
                         lambda rec: _run("android", units(), format, output, context, quiet, strict, None,
                                          recorder=rec), quiet)
     if not quiet and format != "table":
-        err.print(f"{summary.rows} units scanned, {summary.hits} with findings, {summary.errors} unreadable")
+        err.print(escape(summary_line("android", summary)))
     raise typer.Exit(EXIT_INPUT if summary.errors else EXIT_HITS if summary.hits else EXIT_CLEAN)
 
 

@@ -22,7 +22,16 @@ class Layout:
     title: str
     columns: tuple[tuple[str, dict], ...]
     rows: Callable[[object], Iterable[tuple[str, ...]]]
-    footer: str  # formatted with the RunSummary as `s`
+    footer: Callable[[RunSummary], str]  # the run's one-line summary
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+def summary_line(screen: str, s: RunSummary) -> str:
+    """The run's summary, as the table's footer and the CLI's note on stderr."""
+    return LAYOUTS[screen].footer(s)
 
 
 def _party_rows(item: PartyResult) -> Iterable[tuple[str, ...]]:
@@ -62,16 +71,17 @@ LAYOUTS = {
         "Screening findings",
         (("Row", RIGHT), ("Input", {}), ("List", {}), ("Listed name", {}), ("Score", RIGHT), ("In force", {}),
          ("Why", {})),
-        _party_rows, "{s.rows} rows screened, {s.hits} with findings, {s.errors} unreadable"),
+        _party_rows, lambda s: f"{_n(s.rows, 'row')} screened, {s.hits:,} with findings, {s.errors:,} unreadable"),
     "equipment": Layout(
         "Covered equipment",
         (("Row", RIGHT), ("Asset", {}), ("Covered entity", {}), ("Lists (since)", {}), ("Confidence", {}),
          ("Signals", {})),
-        _equipment_rows, "{s.rows} assets screened, {s.hits} with covered-vendor findings, {s.errors} unreadable"),
+        _equipment_rows, lambda s: f"{_n(s.rows, 'asset')} screened, {s.hits:,} with covered-vendor findings, "
+                                 f"{s.errors:,} unreadable"),
     "android": Layout(
         "Android findings",
         (("Unit", {}), ("Severity", {}), ("Indicator", {}), ("Evidence", {})),
-        _android_rows, "{s.rows} units scanned, {s.hits} with findings, {s.errors} unreadable"),
+        _android_rows, lambda s: f"{_n(s.rows, 'unit')} scanned, {s.hits:,} with findings, {s.errors:,} unreadable"),
 }
 
 
@@ -103,5 +113,5 @@ class TableFormat(Formatter):
             console.print(escape(line))
         for issue in errors:
             console.print(f"[red]error[/red] {escape(str(issue))}")
-        console.print(layout.footer.format(s=summary))
+        console.print(layout.footer(summary))
         return summary
