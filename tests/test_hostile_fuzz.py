@@ -164,3 +164,64 @@ def test_fuzzed_text_captures(tmp_path_factory, name, data):
     path.write_bytes(damaged)
     for item in android_captures.read(path):
         assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+
+
+EQUIPMENT = Path(__file__).parent / "data" / "equipment"
+
+
+@FUZZ
+@given(name=st.sampled_from(["inventory.csv", "scan.xml", "sbom-cyclonedx.json", "sbom-spdx.json", "snmp-export.csv",
+                             "walk-zte.txt", "walk-numeric.txt", "macs.txt"]), data=st.data())
+def test_fuzzed_equipment_inputs(tmp_path_factory, name, data):
+    """Damaged inventories, nmap XML, SBOMs and SNMP walks: assets, LoadIssues, or one
+    SourceError for a file that cannot be read at all; nothing else."""
+    from banscreen.model import Asset
+    from banscreen.sources.assets import read_assets
+    from banscreen.sources.interface import SourceError
+
+    damaged = data.draw(mutations((EQUIPMENT / name).read_bytes()))
+    path = tmp_path_factory.mktemp("eq") / name
+    path.write_bytes(damaged)
+    try:
+        for item in read_assets(path):
+            assert isinstance(item, (Asset, LoadIssue))
+    except SourceError:
+        pass
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_stix_bundle(tmp_path_factory, data):
+    from banscreen.lists.interface import ListError
+    from banscreen.lists.stix import load_stix
+    from tests.conftest import SHARED
+
+    bundle = SHARED / "data" / "indicators" / "rcs.stix2"
+    if not bundle.exists():
+        pytest.skip(f"{bundle} not found (set BANSCREEN_SHARED)")
+    raw = bundle.read_bytes()[:20000]  # the head: objects and patterns; the cut is one of the damages
+    damaged = data.draw(mutations(raw))
+    path = tmp_path_factory.mktemp("stix") / "b.stix2"
+    path.write_bytes(damaged)
+    try:
+        indicators, problems = load_stix(path)
+        assert all(isinstance(p, LoadIssue) for p in problems)
+    except ListError:
+        pass
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_party_file(tmp_path_factory, data):
+    from banscreen.model import Subject
+    from banscreen.sources import read_parties
+    from banscreen.sources.interface import SourceError
+
+    damaged = data.draw(mutations((Path(__file__).parents[1] / "examples" / "parties.csv").read_bytes()))
+    path = tmp_path_factory.mktemp("p") / "parties.csv"
+    path.write_bytes(damaged)
+    try:
+        for item in read_parties(path):
+            assert isinstance(item, (Subject, LoadIssue))
+    except SourceError:
+        pass
