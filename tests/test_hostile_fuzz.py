@@ -225,3 +225,18 @@ def test_fuzzed_party_file(tmp_path_factory, data):
             assert isinstance(item, (Subject, LoadIssue))
     except SourceError:
         pass
+
+
+def test_xml_with_an_unknown_encoding_is_a_clear_error(tmp_path):
+    """Found by the fuzzer: encoding="ATF-8" in the declaration escaped as LookupError."""
+    from banscreen.lists.interface import ListError
+    from banscreen.lists.ofac_xml import OfacXmlLoader
+    from banscreen.sources.assets import read_assets
+    from banscreen.sources.interface import SourceError
+
+    path = tmp_path / "scan.xml"
+    path.write_text('<?xml version="1.0" encoding="ATF-8"?>\n<nmaprun></nmaprun>\n')
+    with pytest.raises(SourceError, match="unknown encoding: ATF-8"):
+        list(read_assets(path, "nmap"))
+    with pytest.raises(ListError, match="unknown encoding: ATF-8"):
+        OfacXmlLoader().load(path)

@@ -56,6 +56,8 @@ class OfacXmlLoader(ListLoader):
             raise ListError(f"{where}: refused: {type(exc).__name__} (entity declarations are not allowed)") from None
         except ParseError as exc:
             raise ListError(f"{where}: not well-formed XML at line {exc.position[0]}: {exc}") from None
+        except (LookupError, ValueError) as exc:  # an unknown encoding= in the declaration, say
+            raise ListError(f"{where}: not readable XML: {exc}") from None
         if root.tag != NS + "sanctionsData":
             raise ListError(f"{where}: not OFAC Enhanced XML (root element {root.tag})")
         issues: list[LoadIssue] = []

@@ -49,6 +49,8 @@ def parse_xml(path: Path) -> tuple[Element, dict[Element, int]]:
         raise SourceError(path, f"not well-formed XML: {exc}", line) from None
     except OSError as exc:
         raise SourceError(path, f"cannot read: {exc.strerror or exc}") from None
+    except (LookupError, ValueError) as exc:  # an unknown encoding= in the declaration, say
+        raise SourceError(path, f"not readable XML: {exc}") from None
     return root, builder.lines
 
 
