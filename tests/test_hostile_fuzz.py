@@ -4,6 +4,7 @@ binary manifest, DEX, ext4 image and sparse image must give a result or a clear 
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -24,7 +25,11 @@ from banscreen.sources.apk import (
 )
 from tests.apkbuild import adups_apk, axml, dex, resource_table
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("BANSCREEN_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# CI runs a fixed (derandomized) set of 150 examples per target, so a run is repeatable;
+# BANSCREEN_FUZZ_EXAMPLES=5000 BANSCREEN_FUZZ_RANDOM=1 explores further.
+FUZZ = settings(max_examples=int(os.environ.get("BANSCREEN_FUZZ_EXAMPLES", "150")),
+                derandomize=os.environ.get("BANSCREEN_FUZZ_RANDOM") != "1", deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def mutations(data: bytes):
