@@ -266,3 +266,53 @@ def test_folder_with_partition_images_and_too_deep_zips(tree, tmp_path):
                            "l2.zip", tmp_path / "l3.zip"), "l3.zip", tmp_path / "l4.zip")
     [issue] = units(level3)
     assert isinstance(issue, LoadIssue) and "nested more than 2 levels deep" in issue.reason
+
+
+# --- EROFS (read through erofs-utils' fsck.erofs) and trees with hostile links ----------------------
+
+@pytest.mark.parametrize("compression", [None, "lz4hc"])
+def test_erofs_image_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path, compression):
+    require("fsck.erofs")
+    image = tmp_path / "system.img"
+    subprocess.run([require("mkfs.erofs"), *([f"-z{compression}"] if compression else []), str(image), str(tree)],
+                   check=True, capture_output=True)
+    from_image = list(scanner.scan_all(units(image)))
+    from_tree = list(scanner.scan_all(units(tree)))
+
+    def facts(results):
+        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
+
+    assert facts(from_image) == facts(from_tree)
+    adups = next(r for r in from_image if r.package == "com.adups.fota")
+    assert adups.path == f"{image}!/system/priv-app/AdupsFota/AdupsFota.apk"
+    assert "system app" in next(f for f in adups.findings if f.kind == "permissions").evidence
+
+
+def test_links_out_of_the_tree_are_not_followed(scanner, tree, tmp_path):
+    """A tree (or an image unpacked to one) linking to the host's / or to /dev/zero:
+    neither is walked or read."""
+    hostile = tmp_path / "hostile"
+    shutil.copytree(tree, hostile, symlinks=True)
+    (hostile / "system" / "app" / "hostroot").symlink_to("/")
+    (hostile / "system" / "app" / "build.prop").symlink_to("/dev/zero")
+    (hostile / "system" / "app" / "Evil.apk").symlink_to("/etc/passwd")
+    paths = [u.path for u in units(hostile)]
+    assert paths == [u.path.replace(str(tree), str(hostile)) for u in units(tree)]
+    require("fsck.erofs")
+    image = tmp_path / "hostile.img"
+    subprocess.run([require("mkfs.erofs"), str(image), str(hostile)], check=True, capture_output=True)
+    assert len(units(image)) == len(units(tree))
+
+
+def test_erofs_unpacking_is_bounded_and_needs_its_tool(tree, tmp_path, monkeypatch):
+    from banscreen.sources import firmware_image
+
+    require("fsck.erofs")
+    image = tmp_path / "system.img"
+    subprocess.run([require("mkfs.erofs"), "-zlz4hc", str(image), str(tree)], check=True, capture_output=True)
+    monkeypatch.setattr(firmware_image, "MAX_EROFS_UNPACKED", 2**20)  # the tree holds a 5 MiB blob
+    [issue] = units(image)
+    assert isinstance(issue, LoadIssue) and "unpacks past 1,048,576 bytes: refused" in issue.reason
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)  # as where erofs-utils is not installed
+    [issue] = units(image)
+    assert isinstance(issue, LoadIssue) and "install erofs-utils" in issue.reason

@@ -1,4 +1,4 @@
-"""Debian command-line tools some tests drive (mke2fs, img2simg): found on PATH, else
+"""Debian command-line tools some tests drive (mke2fs, img2simg, mkfs.erofs): found on PATH, else
 installed with apt-get when running as root (as CI does), else the test skips and says why."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from functools import lru_cache
 import pytest
 
 # binary -> Debian package
-PACKAGES = {"mke2fs": "e2fsprogs", "img2simg": "android-sdk-libsparse-utils"}
+PACKAGES = {"mke2fs": "e2fsprogs", "img2simg": "android-sdk-libsparse-utils", "mkfs.erofs": "erofs-utils",
+            "fsck.erofs": "erofs-utils"}
 
 
 @lru_cache(maxsize=None)

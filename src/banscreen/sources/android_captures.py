@@ -13,6 +13,7 @@ observations.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,18 +181,57 @@ PARSERS = {"pm-list": _pm_list, "getprop": props_units, "buildprop": props_units
 BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip", "androidqf")
 
 
-def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
-    for prop in sorted(root.rglob("build.prop")):
-        yield from props_units(prop, prop.read_text("utf-8", errors="replace"))
-    for apk in sorted(root.rglob("*.apk")):
+MAX_PROP = 4 * 2**20  # a build.prop larger than this is not a build.prop
+
+
+def firmware_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(build.prop files, APKs, partition images) under `root`, walked without following
+    symbolic links: a tree unpacked from a hostile image may link to / or /dev/zero."""
+    from banscreen.sources.firmware_image import PARTITION_IMAGE
+
+    props, apks, images = [], [], []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            if name == "build.prop":
+                props.append(path)
+            elif name.endswith(".apk"):
+                apks.append(path)
+            elif PARTITION_IMAGE.search(name):
+                images.append(path)
+    return props, apks, images
+
+
+def firmware_units(root: Path, label: str, in_image: str | None = None) -> Iterator[ScanUnit | LoadIssue]:
+    """The units of an unpacked firmware tree. `label` names the tree in evidence; for a
+    tree unpacked from a partition image (`in_image`), every APK is a system app."""
+    props, apks, images = firmware_files(root)
+    for prop in props:
+        rel = "/" + prop.relative_to(root).as_posix()
+        where = prop if in_image is None else f"{label}!{rel}"
+        if prop.stat().st_size > MAX_PROP:
+            yield LoadIssue(str(where), 0, f"larger than {MAX_PROP // 2**20} MiB: not a build.prop")
+            continue
+        yield from props_units(where, prop.read_text("utf-8", errors="replace"))
+    for apk in apks:
         rel = "/" + apk.relative_to(root).as_posix()
+        if in_image is not None:
+            yield apk_unit(apk, f"{label}!{rel}", f"{label}!{rel}", f"in partition image {in_image}")
+            continue
         system = f"installed at {rel}" if rel.startswith(("/system", "/vendor", "/product")) else None
         yield apk_unit(apk, str(apk), rel, system)
-    # an unpacked factory image: its partition images (system.img, vendor.img, ...)
-    from banscreen.sources.firmware_image import PARTITION_IMAGE, read_image
+    if in_image is None:  # an unpacked factory image: its partition images (system.img, vendor.img, ...)
+        from banscreen.sources.firmware_image import read_image
 
-    for image in sorted(p for p in root.rglob("*.img") if PARTITION_IMAGE.search(p.name) and p.is_file()):
-        yield from read_image(image)
+        for image in images:
+            yield from read_image(image)
+
+
+def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
+    yield from firmware_units(root, str(root))
 
 
 def apk_unit(source: Path | bytes, label: str, where: str, system: str | None = None) -> ScanUnit | LoadIssue:

@@ -6,10 +6,12 @@ inside becomes a scan unit.
 - firmware zips: factory images, OTA target-files and full OTA packages, holding APKs,
   build.prop files, partition images or further zips (two levels, as factory images
   nest an image zip). Partition images inside are streamed to a private temp file,
-  under size limits; member names never become file names.
+  under size limits; member names never become file names;
+- EROFS partition images (most phones since Android 13), through erofs-utils'
+  fsck.erofs when it is installed (reported as unreadable when it is not).
 
-Not read, and reported as such: EROFS images (most phones since Android 13), A/B OTA
-payloads (payload.bin) and block-based OTA data (system.new.dat[.br])."""
+Not read, and reported as such: A/B OTA payloads (payload.bin) and block-based OTA
+data (system.new.dat[.br])."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from banscreen.sources.safezip import SafeZip
 MAX_IMAGE = 16 * 2**30  # one partition image, unpacked from a zip
 MAX_FIRMWARE_TOTAL = 64 * 2**30
 MAX_PROP = 4 * 2**20
+MAX_EROFS_UNPACKED = 32 * 2**30  # an EROFS image unpacked; also at most 8 times its size
 MAX_ZIP_DEPTH = 2
 EROFS_MAGIC = 0xE0F5E1E2
 PARTITION_IMAGE = re.compile(r"(?:^|/)(?:system|system_ext|vendor|product|odm|oem)(?:_[ab])?\.img$", re.I)
@@ -62,8 +65,7 @@ def read_image(path: Path, label: str | None = None) -> Iterator:
         with open(path, "rb") as fh:
             kind = image_kind(fh.read(2048))
             if kind == "erofs":
-                yield LoadIssue(label, 0, "EROFS partition image: not supported; mount or unpack it (e.g. with "
-                                          "fsck.erofs --extract) and scan the folder")
+                yield from _erofs(Path(path), label)
                 return
             if kind is None:
                 yield LoadIssue(label, 0, "not an ext4 or Android sparse partition image")
@@ -125,3 +127,60 @@ def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
                                               "and scan it")
             except FirmwareError as exc:
                 yield LoadIssue(where, 0, f"not read: {exc}")
+
+
+def _erofs(path: Path, label: str) -> Iterator:
+    """An EROFS image (most phones since Android 13, usually LZ4-compressed): unpacked by
+    erofs-utils' fsck.erofs into a private temp folder, which is then walked like a
+    firmware tree without following links. A watchdog stops the unpacking past a size
+    limit (compressed images can expand a lot), and each file is capped by RLIMIT_FSIZE."""
+    import resource
+    import shutil
+    import subprocess
+    import time
+
+    from banscreen.sources.android_captures import firmware_units
+
+    tool = shutil.which("fsck.erofs") or shutil.which("fsck.erofs", path="/usr/sbin:/sbin:/usr/bin")
+    if tool is None:
+        yield LoadIssue(label, 0, "EROFS partition image: install erofs-utils (fsck.erofs) to read it, or unpack "
+                                  "it elsewhere and scan the folder")
+        return
+    limit = min(max(8 * path.stat().st_size, 2**30), MAX_EROFS_UNPACKED)
+
+    def cap_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_IMAGE, MAX_IMAGE))
+
+    with tempfile.TemporaryDirectory(prefix="banscreen-erofs-") as tmp:
+        out = Path(tmp) / "root"
+        proc = subprocess.Popen([tool, f"--extract={out}", "--no-preserve", str(path)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, preexec_fn=cap_file_size)
+        too_big = False
+        while proc.poll() is None:
+            time.sleep(0.2)
+            if _tree_size(Path(tmp)) > limit:
+                proc.kill()
+                too_big = True
+        err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
+        proc.wait()
+        if too_big or _tree_size(Path(tmp)) > limit:  # (a fast unpacking may end between two looks)
+            yield LoadIssue(label, 0, f"EROFS image unpacks past {limit:,} bytes: refused (size limits)")
+            return
+        if proc.returncode != 0:
+            yield LoadIssue(label, 0, f"EROFS image not read: fsck.erofs failed ({proc.returncode}): "
+                                      f"{err.splitlines()[-1] if err else 'no message'}")
+            return
+        yield from firmware_units(out, label, in_image=Path(label.split("!")[-1]).name)
+
+
+def _tree_size(root: Path) -> int:
+    import os
+
+    total = 0
+    for folder, _, files in os.walk(root, followlinks=False):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total
