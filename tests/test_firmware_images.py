@@ -316,3 +316,82 @@ def test_erofs_unpacking_is_bounded_and_needs_its_tool(tree, tmp_path, monkeypat
     monkeypatch.setattr(shutil, "which", lambda *a, **k: None)  # as where erofs-utils is not installed
     [issue] = units(image)
     assert isinstance(issue, LoadIssue) and "install erofs-utils" in issue.reason
+
+
+# --- block-based OTA packages (system.transfer.list + system.new.dat[.br]) ---------------------------
+
+def block_ota(image: Path, out: Path, compress: bool = True, transfer_override: str | None = None) -> Path:
+    """A full block-based OTA zip as Android 7-9 build tools lay one out: the image's
+    non-zero blocks as `new` ranges (the data stream), the rest as `zero`."""
+    import brotli
+
+    data = image.read_bytes()
+    blocks = len(data) // 4096
+    nonzero = [i for i in range(blocks) if data[i * 4096:(i + 1) * 4096].strip(b"\0")]
+    ranges, start, prev = [], None, None
+    for i in nonzero:
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:
+            prev = i
+        else:
+            ranges.append((start, prev + 1))
+            start = prev = i
+    if start is not None:
+        ranges.append((start, prev + 1))
+
+    def rangeset(rs):
+        return ",".join(map(str, [2 * len(rs), *[x for r in rs for x in r]]))
+
+    stream = b"".join(data[a * 4096:b * 4096] for a, b in ranges)
+    transfer = transfer_override or (f"4\n{len(nonzero)}\n0\n0\nerase {rangeset([(0, blocks)])}\n"
+                                     f"new {rangeset(ranges)}\nzero {rangeset([(0, blocks)])}\n")
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("META-INF/com/android/metadata", "ota-type=BLOCK\npre-device=x\n")
+        z.writestr("system.transfer.list", transfer)
+        z.writestr("system.patch.dat", b"")
+        if compress:
+            z.writestr("system.new.dat.br", brotli.compress(stream, quality=5))
+        else:
+            z.writestr("system.new.dat", stream, compress_type=zipfile.ZIP_DEFLATED)
+    return out
+
+
+@pytest.mark.parametrize("compress", [True, False], ids=["new.dat.br", "new.dat"])
+def test_block_based_ota_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path, compress):
+    ota = block_ota(make_image(tree, tmp_path / "system.img", "ext4"), tmp_path / "ota.zip", compress)
+    from_ota = list(scanner.scan_all(units(ota)))
+    from_tree = list(scanner.scan_all(units(tree)))
+
+    def facts(results):
+        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
+
+    assert facts(from_ota) == facts(from_tree)
+    member = "system.new.dat.br" if compress else "system.new.dat"
+    adups = next(r for r in from_ota if r.package == "com.adups.fota")
+    assert adups.path == f"{ota}!/{member}!/system/priv-app/AdupsFota/AdupsFota.apk"
+
+
+@pytest.mark.parametrize("transfer, expect", [
+    ("4\n10\n0\n0\nbsdiff 0 1 2,0,1 2,0,1\n", "an incremental OTA"),
+    ("4\n10\n0\n0\nnew 3,0,5\n", "does not hold the count it declares"),
+    ("4\n10\n0\n0\nnew 2,0,400000000\n", "over the limit"),
+    ("9\n10\n", "version 9 is unknown"),
+    ("4\n10\n0\n0\nnew 2,0,100000\n", "the data ends before block"),
+])
+def test_bad_block_based_ota_is_a_clear_error(tree, tmp_path, transfer, expect):
+    ota = block_ota(make_image(tree, tmp_path / "system.img", "ext4"), tmp_path / "ota.zip",
+                    transfer_override=transfer)
+    [issue] = units(ota)
+    assert isinstance(issue, LoadIssue) and "block-based OTA not read" in issue.reason and expect in issue.reason
+
+
+def test_cut_brotli_stream_is_a_clear_error(tree, tmp_path):
+    ota = block_ota(make_image(tree, tmp_path / "system.img", "ext4"), tmp_path / "ota.zip")
+    cut = tmp_path / "cut.zip"
+    with zipfile.ZipFile(ota) as src, zipfile.ZipFile(cut, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[:len(data) // 2] if name.endswith(".br") else data)
+    [issue] = units(cut)
+    assert isinstance(issue, LoadIssue) and "block-based OTA not read" in issue.reason

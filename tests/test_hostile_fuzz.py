@@ -245,3 +245,15 @@ def test_xml_with_an_unknown_encoding_is_a_clear_error(tmp_path):
         list(read_assets(path, "nmap"))
     with pytest.raises(ListError, match="unknown encoding: ATF-8"):
         OfacXmlLoader().load(path)
+
+
+@FUZZ
+@given(st.text(alphabet="0123456789,\n newzroeasbdif", max_size=300))
+def test_fuzzed_transfer_list(text):
+    from banscreen.sources.block_ota import BlockOtaError, parse_transfer_list
+
+    try:
+        ranges, blocks = parse_transfer_list(text)
+        assert all(0 <= a < b <= blocks for a, b in ranges)
+    except BlockOtaError:
+        pass

@@ -10,8 +10,10 @@ inside becomes a scan unit.
 - EROFS partition images (most phones since Android 13), through erofs-utils'
   fsck.erofs when it is installed (reported as unreadable when it is not).
 
-Not read, and reported as such: A/B OTA payloads (payload.bin) and block-based OTA
-data (system.new.dat[.br])."""
+- block-based OTA packages (Android 5 to 9): system.new.dat[.br] with its transfer list,
+  rebuilt into a private temp file by block_ota.py.
+
+Not read, and reported as such: A/B OTA payloads (payload.bin)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from typing import BinaryIO, Iterator
 from banscreen.model import LoadIssue
 from banscreen.sources import android_sparse, ext4
 from banscreen.sources.apk import MAX_MEMBER as MAX_APK
-from banscreen.sources.safezip import SafeZip
+from banscreen.sources.safezip import DAMAGED, SafeZip
 
 MAX_IMAGE = 16 * 2**30  # one partition image, unpacked from a zip
 MAX_FIRMWARE_TOTAL = 64 * 2**30
@@ -123,10 +125,34 @@ def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
                     yield LoadIssue(where, 0, "A/B OTA payload: not supported; extract its partition images "
                                               "(e.g. with payload-dumper) and scan them")
                 elif re.search(r"\.new\.dat(\.br)?$", low):
-                    yield LoadIssue(where, 0, "block-based OTA data: not supported; rebuild the image (sdat2img) "
-                                              "and scan it")
+                    yield from _block_ota(archive, name, where)
             except FirmwareError as exc:
                 yield LoadIssue(where, 0, f"not read: {exc}")
+
+
+def _block_ota(archive: SafeZip, name: str, where: str) -> Iterator:
+    """A block-based OTA's partition (system.new.dat[.br] with system.transfer.list):
+    rebuilt into a private temp file, then read as a partition image."""
+    from banscreen.sources.block_ota import BlockOtaError, rebuild
+
+    prefix = re.sub(r"\.new\.dat(\.br)?$", "", name)
+    transfer = prefix + ".transfer.list"
+    if transfer not in archive.names():
+        yield LoadIssue(where, 0, f"block-based OTA data without its transfer list ({transfer}): not read")
+        return
+    text = archive.read(transfer, MAX_PROP).decode("utf-8", "replace")
+    with tempfile.TemporaryDirectory(prefix="banscreen-ota-") as tmp:
+        image = Path(tmp) / "partition.img"
+        try:
+            with image.open("wb") as out, archive.zip.open(name) as data:
+                rebuild(text, data, name.lower().endswith(".br"), out, MAX_IMAGE)
+        except BlockOtaError as exc:
+            yield LoadIssue(where, 0, f"block-based OTA not read: {exc}")
+            return
+        except DAMAGED as exc:
+            yield LoadIssue(where, 0, f"block-based OTA not read: member damaged: {exc}")
+            return
+        yield from read_image(image, where)
 
 
 def _erofs(path: Path, label: str) -> Iterator:
