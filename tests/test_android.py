@@ -511,3 +511,23 @@ def test_androidqf_bad_entries_are_reported_with_their_line(tmp_path, scanner):
     assert [u.package for u in items if not isinstance(u, LoadIssue)] == ["com.adups.fota"]
     [issue] = [i for i in items if isinstance(i, LoadIssue)]
     assert issue.line == 3 and "not valid JSON" in issue.reason
+
+
+def test_androidqf_dumpsys_reads_only_the_package_service(tmp_path, scanner):
+    import shutil
+
+    acq = tmp_path / "acq"
+    shutil.copytree(DATA / "androidqf", acq)
+    other = ("DUMP OF SERVICE activity:\n  Package [com.example.notes] (1):\n    requested permissions:\n"
+             "      android.permission.READ_SMS\n      android.permission.READ_CALL_LOG\n"
+             "      android.permission.INTERNET\n")
+    (acq / "dumpsys.txt").write_text(other + (acq / "dumpsys.txt").read_text())
+    results = {r.package: r for r in scanner.scan_all(android_captures.read(acq)) if r.package}
+    assert results["com.example.notes"].findings == ()  # the activity service's lines are not its permissions
+    risk = next(f for f in results["com.adups.fota"].findings if f.kind == "permissions")
+    assert "READ_SMS" in risk.evidence
+    [unit] = [u for u in android_captures.read(acq) if getattr(u, "package", "") == "com.adups.fota"]
+    lines = (acq / "dumpsys.txt").read_text().splitlines()
+    sms = next(o for o in unit.observations if o.value == "android.permission.READ_SMS")
+    line = int(sms.where.rsplit(" ", 1)[1])  # "dumpsys.txt line N": N is the file's own line
+    assert lines[line - 1].strip() == "android.permission.READ_SMS" and line > 7

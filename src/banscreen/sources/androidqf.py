@@ -67,7 +67,7 @@ def read(folder: Path) -> Iterator:
 
     dumpsys = folder / "dumpsys.txt"
     if dumpsys.is_file():
-        for unit in _dumpsys(dumpsys, dumpsys.read_text("utf-8", errors="replace")):
+        for unit in _dumpsys(dumpsys, package_section(dumpsys.read_text("utf-8", errors="replace"))):
             if isinstance(unit, LoadIssue) or not unit.package:
                 continue
             extra = tuple(o for o in unit.observations if o.kind == "permission")
@@ -82,6 +82,19 @@ def read(folder: Path) -> Iterator:
     getprop = folder / "getprop.txt"
     if getprop.is_file():
         yield from props_units(getprop, getprop.read_text("utf-8", errors="replace"))
+
+
+def package_section(text: str) -> str:
+    """The `package` service's part of a full `dumpsys` (AndroidQF's dumpsys.txt holds
+    every service; others may also print `Package [` lines). Lines before it are kept
+    blank so that line numbers stay those of the file."""
+    marker = "DUMP OF SERVICE package:"
+    start = text.find(marker)
+    if start < 0:
+        return text
+    end = text.find("DUMP OF SERVICE ", start + len(marker))
+    section = text[start:] if end < 0 else text[start:end]
+    return "\n" * text.count("\n", 0, start) + section
 
 
 def _packages(path: Path) -> Iterator[tuple[int, dict] | LoadIssue]:
