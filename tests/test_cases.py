@@ -74,6 +74,17 @@ def run(cases: CaseStore, store: ListStore, path: Path, as_of: dt.date, min_scor
     return cases.record_results(run_id, screener.screen_all(read_parties(path)), versions, actor="tester")
 
 
+def cli_call(monkeypatch, capsys, *args) -> tuple[int, str, str]:
+    """Runs the CLI in-process: (exit code, stdout, stderr)."""
+    from banscreen import cli
+
+    monkeypatch.setattr(sys, "argv", ["banscreen", *args])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    c = capsys.readouterr()
+    return exc.value.code, c.out, c.err
+
+
 def open_alerts(cases: CaseStore) -> set[tuple[str, str]]:
     return {(s.key, a.entry_key) for a, s in cases.alerts("open", limit=100_000)}
 
@@ -277,16 +288,11 @@ def test_a_killed_run_records_nothing_and_shows_failed(db_url, tmp_path, bundled
 
 
 def test_cli_cases_and_audit(tmp_path, bundled_home, monkeypatch, capsys):
-    from banscreen import cli
 
     db = f"sqlite:///{tmp_path / 'c.db'}"
 
     def call(*args):
-        monkeypatch.setattr(sys, "argv", ["banscreen", *args])
-        with pytest.raises(SystemExit) as exc:
-            cli.main()
-        c = capsys.readouterr()
-        return exc.value.code, c.out, c.err
+        return cli_call(monkeypatch, capsys, *args)
 
     code, _, err = call("screen", "parties", str(REPO / "examples" / "parties.csv"), "-f", "json", "--db", db,
                         "--home", str(bundled_home))
@@ -379,17 +385,12 @@ def test_cli_out_of_range_numbers_get_a_clear_error(tmp_path, monkeypatch, capsy
 def test_android_scan_recorded_as_cases(tmp_path, bundled_home, monkeypatch, capsys):
     """`android scan --db`: each flagged unit is a subject, each finding an alert; a
     false-positive decision keeps it quiet on the next scan; re-screening leaves it."""
-    from banscreen import cli
 
     db = f"sqlite:///{tmp_path / 'c.db'}"
     captures = REPO / "tests" / "data" / "android"
 
     def call(*args):
-        monkeypatch.setattr(sys, "argv", ["banscreen", *args])
-        with pytest.raises(SystemExit) as exc:
-            cli.main()
-        c = capsys.readouterr()
-        return exc.value.code, c.out, c.err
+        return cli_call(monkeypatch, capsys, *args)
 
     scan = ("android", "scan", str(captures / "dumpsys-package.txt"), str(captures / "getprop-zte.txt"),
             "-f", "json", "--db", db, "--home", str(bundled_home))

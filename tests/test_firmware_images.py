@@ -68,6 +68,11 @@ def units(path: Path):
     return list(android_captures.read(path))
 
 
+def facts(results) -> list:
+    """What a scan found, by package, for comparing two scans of the same firmware."""
+    return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
+
+
 def by_package(items) -> dict[str, android_captures.ScanUnit]:
     return {u.package: u for u in items if isinstance(u, android_captures.ScanUnit) and u.package}
 
@@ -93,9 +98,6 @@ def test_image_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path, spar
         image = make_sparse(image, tmp_path / "system.sparse.img")
     from_image = list(scanner.scan_all(units(image)))
     from_tree = list(scanner.scan_all(units(tree)))
-
-    def facts(results):
-        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
 
     assert facts(from_image) == facts(from_tree)
     adups = next(r for r in from_image if r.package == "com.adups.fota")
@@ -279,9 +281,6 @@ def test_erofs_image_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path
     from_image = list(scanner.scan_all(units(image)))
     from_tree = list(scanner.scan_all(units(tree)))
 
-    def facts(results):
-        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
-
     assert facts(from_image) == facts(from_tree)
     adups = next(r for r in from_image if r.package == "com.adups.fota")
     assert adups.path == f"{image}!/system/priv-app/AdupsFota/AdupsFota.apk"
@@ -362,9 +361,6 @@ def test_block_based_ota_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_
     ota = block_ota(make_image(tree, tmp_path / "system.img", "ext4"), tmp_path / "ota.zip", compress)
     from_ota = list(scanner.scan_all(units(ota)))
     from_tree = list(scanner.scan_all(units(tree)))
-
-    def facts(results):
-        return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
 
     assert facts(from_ota) == facts(from_tree)
     member = "system.new.dat.br" if compress else "system.new.dat"
