@@ -491,8 +491,9 @@ app.add_typer(android_app, name="android")
 @android_app.command("scan")
 def android_scan(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="adb captures (pm list packages -f -i -U, dumpsys "
-                                                               "package, getprop), build.prop files, APK files or "
-                                                               "firmware folders (with their APKs).")] = None,
+                                                               "package, getprop), AndroidQF folders, build.prop "
+                                                               "files, APK files, firmware folders, partition images "
+                                                               "(ext4, sparse, EROFS), firmware and OTA zips.")] = None,
     adb: Annotated[bool, typer.Option("--adb", help="Also scan the device attached over adb (runs getprop and "
                                                     "dumpsys package on it).")] = False,
     serial: Annotated[Optional[str], typer.Option(help="With --adb: the device's serial, when several are "
@@ -510,8 +511,9 @@ def android_scan(
     db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
-    """Scan adb captures, a device over adb, firmware trees and APKs for pre-installed spyware indicators
-    (ADUPS FOTA and others), risky permission sets, and covered device makers."""
+    """Scan adb captures, a device over adb, AndroidQF acquisitions, firmware (folders, images, zips) and
+    APKs for pre-installed spyware indicators (ADUPS FOTA and others), risky permission sets, and device
+    makers that are covered vendors or listed parties."""
     import yaml
 
     from banscreen.android import AndroidScanner
