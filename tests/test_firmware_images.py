@@ -391,3 +391,11 @@ def test_cut_brotli_stream_is_a_clear_error(tree, tmp_path):
             dst.writestr(name, data[:len(data) // 2] if name.endswith(".br") else data)
     [issue] = units(cut)
     assert isinstance(issue, LoadIssue) and "block-based OTA not read" in issue.reason
+
+
+def test_sparse_erofs_image(scanner, tree, tmp_path):
+    require("fsck.erofs")
+    raw = tmp_path / "raw.img"
+    subprocess.run([require("mkfs.erofs"), "-zlz4hc", str(raw), str(tree)], check=True, capture_output=True)
+    sparse = make_sparse(raw, tmp_path / "system.img")
+    assert facts(scanner.scan_all(units(sparse))) == facts(scanner.scan_all(units(tree)))

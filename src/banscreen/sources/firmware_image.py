@@ -73,6 +73,9 @@ def read_image(path: Path, label: str | None = None) -> Iterator:
                 yield LoadIssue(label, 0, "not an ext4 or Android sparse partition image")
                 return
             source = android_sparse.SparseImage(fh) if kind == "sparse" else ext4.FileSource(fh)
+            if kind == "sparse" and image_kind(source.read(0, 2048)) == "erofs":
+                yield from _sparse_erofs(source, label)  # fsck.erofs reads raw images only
+                return
             fs = ext4.Ext4(source)
             for entry in fs.walk(_wanted):
                 where = f"{label}!{entry.path}"
@@ -153,6 +156,19 @@ def _block_ota(archive: SafeZip, name: str, where: str) -> Iterator:
             yield LoadIssue(where, 0, f"block-based OTA not read: member damaged: {exc}")
             return
         yield from read_image(image, where)
+
+
+def _sparse_erofs(source: android_sparse.SparseImage, label: str) -> Iterator:
+    """An EROFS image in Android's sparse format, expanded into a private temp file."""
+    if source.size > MAX_IMAGE:
+        yield LoadIssue(label, 0, f"sparse image expands to {source.size:,} bytes, over {MAX_IMAGE:,}: refused")
+        return
+    with tempfile.TemporaryDirectory(prefix="banscreen-simg-") as tmp:
+        raw = Path(tmp) / "partition.img"
+        with raw.open("wb") as out:
+            for offset in range(0, source.size, 1 << 20):
+                out.write(source.read(offset, min(1 << 20, source.size - offset)))
+        yield from _erofs(raw, label)
 
 
 def _erofs(path: Path, label: str) -> Iterator:
