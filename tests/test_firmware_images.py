@@ -124,8 +124,8 @@ def test_factory_zip_with_nested_image_zip_and_target_files_layout(scanner, tree
         z.writestr("payload.bin", b"CrAU" + b"\0" * 64)
     items = units(outer)
     issues = [i for i in items if isinstance(i, LoadIssue)]
-    assert [str(i) for i in issues] == [f"{outer}!/payload.bin: A/B OTA payload: not supported; extract its "
-                                        "partition images (e.g. with payload-dumper) and scan them"]
+    assert [str(i) for i in issues] == [f"{outer}!/payload.bin: A/B OTA payload not read: payload version 0 is "
+                                        "unknown (1 and 2 are)"]
     paths = {u.path for u in items if isinstance(u, android_captures.ScanUnit)}
     nested = f"{outer}!/device-factory/image-device.zip!/system.img!/system/priv-app/AdupsFota/AdupsFota.apk"
     assert nested in paths and f"{outer}!/SYSTEM/priv-app/Fota/Fota.apk" in paths
@@ -246,8 +246,7 @@ def test_json_error_record_has_the_scan_unit_keys(bundled_home, tmp_path, monkey
     [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert exc.value.code == 2
     assert record == {"path": f"{ota}!/payload.bin", "line": 0, "package": None, "findings": [],
-                      "error": "A/B OTA payload: not supported; extract its partition images (e.g. with "
-                               "payload-dumper) and scan them"}
+                      "error": "A/B OTA payload not read: not an A/B OTA payload (no CrAU header)"}
 
 
 def test_folder_with_partition_images_and_too_deep_zips(tree, tmp_path):
@@ -399,3 +398,104 @@ def test_sparse_erofs_image(scanner, tree, tmp_path):
     subprocess.run([require("mkfs.erofs"), "-zlz4hc", str(raw), str(tree)], check=True, capture_output=True)
     sparse = make_sparse(raw, tmp_path / "system.img")
     assert facts(scanner.scan_all(units(sparse))) == facts(scanner.scan_all(units(tree)))
+
+
+
+# --- A/B OTA payloads (payload.bin) ---------------------------------------------------------------------
+
+def ab_payload(images: dict[str, Path], out: Path, compress: str = "xz", incremental: bool = False) -> Path:
+    """A full payload.bin, its manifest built with payload-dumper's compiled copy of
+    update_engine's update_metadata.proto (so field numbers are the real ones): each
+    partition as 1 MiB operations, REPLACE_XZ / REPLACE_BZ / REPLACE, zero runs as ZERO."""
+    import bz2
+    import lzma
+
+    from payload_dumper import update_metadata_pb2 as um
+
+    manifest = um.DeltaArchiveManifest()
+    manifest.block_size = 4096
+    manifest.minor_version = 0
+    blobs = bytearray()
+    step = 256  # blocks per operation
+    for name, image in images.items():
+        data = image.read_bytes()
+        part = manifest.partitions.add()
+        part.partition_name = name
+        part.new_partition_info.size = len(data)
+        for start in range(0, len(data) // 4096, step):
+            chunk = data[start * 4096:(start + step) * 4096]
+            op = part.operations.add()
+            ext = op.dst_extents.add()
+            ext.start_block, ext.num_blocks = start, len(chunk) // 4096
+            if incremental and start == 0:
+                op.type = um.InstallOperation.SOURCE_COPY
+                src = op.src_extents.add()
+                src.start_block, src.num_blocks = start, len(chunk) // 4096
+                continue
+            if not chunk.strip(b"\0"):
+                op.type = um.InstallOperation.ZERO
+                continue
+            blob = {"xz": lambda b: lzma.compress(b, format=lzma.FORMAT_XZ), "bz2": bz2.compress,
+                    "raw": bytes}[compress](chunk)
+            op.type = {"xz": um.InstallOperation.REPLACE_XZ, "bz2": um.InstallOperation.REPLACE_BZ,
+                       "raw": um.InstallOperation.REPLACE}[compress]
+            op.data_offset, op.data_length = len(blobs), len(blob)
+            blobs += blob
+    raw = manifest.SerializeToString()
+    signature = b""
+    out.write_bytes(b"CrAU" + struct.pack(">QQI", 2, len(raw), len(signature)) + raw + signature + bytes(blobs))
+    return out
+
+
+@pytest.mark.parametrize("compress", ["xz", "bz2", "raw"])
+def test_ab_payload_scan_finds_what_the_tree_scan_finds(scanner, tree, tmp_path, compress):
+    system = make_image(tree, tmp_path / "system.img", "ext4")
+    boot = tmp_path / "boot.img"
+    boot.write_bytes(b"ANDROID!" + b"\0" * (4096 * 4 - 8))
+    payload = ab_payload({"boot": boot, "system": system}, tmp_path / "payload.bin", compress)
+    ota = tmp_path / "ota.zip"
+    with zipfile.ZipFile(ota, "w") as z:
+        z.write(payload, "payload.bin", compress_type=zipfile.ZIP_STORED)
+        z.writestr("payload_properties.txt", "FILE_HASH=x\n")
+    for source, prefix in ((payload, f"{payload}!system.img"), (ota, f"{ota}!/payload.bin!system.img")):
+        results = list(scanner.scan_all(units(source)))
+        assert facts(results) == facts(scanner.scan_all(units(tree)))
+        adups = next(r for r in results if r.package == "com.adups.fota")
+        assert adups.path == f"{prefix}!/system/priv-app/AdupsFota/AdupsFota.apk"
+
+
+def test_ab_payload_matches_an_independent_extractor(tree, tmp_path):
+    """payload-dumper (an independent reader) and banscreen rebuild the same image."""
+    from payload_dumper.dumper import Dumper
+
+    from banscreen.sources.ab_payload import read_header, rebuild
+
+    system = make_image(tree, tmp_path / "system.img", "ext4")
+    payload = ab_payload({"system": system}, tmp_path / "payload.bin")
+    with payload.open("rb") as fh:
+        header = read_header(fh)
+        [part] = header.partitions
+        with (tmp_path / "ours.img").open("wb") as out:
+            rebuild(fh, header, part, out, 2**30)
+    assert (tmp_path / "ours.img").read_bytes() == system.read_bytes()
+    out_dir = tmp_path / "dumped"
+    out_dir.mkdir()
+    with payload.open("rb") as fh:
+        Dumper(fh, str(out_dir), diff=False, old=None, images="system").run()
+    assert (out_dir / "system.img").read_bytes() == system.read_bytes()
+
+
+def test_incremental_and_damaged_payloads_are_clear_errors(tree, tmp_path):
+    system = make_image(tree, tmp_path / "system.img", "ext4")
+    incremental = ab_payload({"system": system}, tmp_path / "inc.bin", incremental=True)
+    [issue] = units(incremental)
+    assert isinstance(issue, LoadIssue) and "SOURCE_COPY patches the previous image" in issue.reason
+    full = ab_payload({"system": system}, tmp_path / "full.bin").read_bytes()
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(full[:len(full) // 2])
+    issues = [i for i in units(cut) if isinstance(i, LoadIssue)]
+    assert issues and all("A/B OTA" in i.reason for i in issues)
+    bad_manifest = tmp_path / "bad.bin"
+    bad_manifest.write_bytes(full[:24] + b"\xff" * 40 + full[64:])
+    [issue] = units(bad_manifest)
+    assert isinstance(issue, LoadIssue) and "A/B OTA payload not read" in issue.reason

@@ -257,3 +257,24 @@ def test_fuzzed_transfer_list(text):
         assert all(0 <= a < b <= blocks for a, b in ranges)
     except BlockOtaError:
         pass
+
+
+
+@pytest.fixture(scope="module")
+def payload_bytes(images, tmp_path_factory) -> bytes:
+    from tests.test_firmware_images import ab_payload
+
+    folder = tmp_path_factory.mktemp("payload")
+    (folder / "system.img").write_bytes(images["ext4"])
+    return ab_payload({"system": folder / "system.img"}, folder / "payload.bin").read_bytes()
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_ab_payload(payload_bytes, tmp_path_factory, data):
+    head = payload_bytes[:2048]  # header and manifest: offsets, sizes, extents
+    damaged = data.draw(mutations(head).map(lambda h: h + payload_bytes[2048:] if len(h) == 2048 else h))
+    path = tmp_path_factory.mktemp("pl") / "payload.bin"
+    path.write_bytes(damaged)
+    for item in android_captures.read(path):
+        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))

@@ -52,6 +52,8 @@ def detect(path: Path) -> str:
         return "apk" if _has_manifest(path) else "firmware-zip"
     if image_kind(raw):
         return "image"
+    if raw.startswith(b"CrAU"):
+        return "payload"
     head = raw.decode("utf-8", errors="replace")
     if path.name == "build.prop" or re.search(r"^ro\.[\w.]+=", head, re.M):
         return "buildprop"
@@ -101,10 +103,11 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
     if kind == "apk":
         yield apk_unit(path, str(path), str(path))
         return
-    if kind in ("image", "firmware-zip"):
+    if kind in ("image", "firmware-zip", "payload"):
         from banscreen.sources import firmware_image
 
-        yield from (firmware_image.read_image(path) if kind == "image" else firmware_image.read_zip(path, str(path)))
+        yield from (firmware_image.read_image(path) if kind == "image" else firmware_image.read_payload(path, str(path))
+                    if kind == "payload" else firmware_image.read_zip(path, str(path)))
         return
     yield from PARSERS[kind](path, text)
 
@@ -178,7 +181,7 @@ def _dumpsys(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
 
 
 PARSERS = {"pm-list": _pm_list, "getprop": props_units, "buildprop": props_units, "dumpsys": _dumpsys}
-BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip", "androidqf")
+BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip", "androidqf", "payload")
 
 
 MAX_PROP = 4 * 2**20  # a build.prop larger than this is not a build.prop

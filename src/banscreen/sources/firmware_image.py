@@ -11,9 +11,9 @@ inside becomes a scan unit.
   fsck.erofs when it is installed (reported as unreadable when it is not).
 
 - block-based OTA packages (Android 5 to 9): system.new.dat[.br] with its transfer list,
-  rebuilt into a private temp file by block_ota.py.
-
-Not read, and reported as such: A/B OTA payloads (payload.bin)."""
+  rebuilt into a private temp file by block_ota.py;
+- A/B OTA payloads (payload.bin, in an OTA zip or alone): full payloads' system,
+  vendor and product partitions rebuilt by ab_payload.py; incremental ones reported."""
 
 from __future__ import annotations
 
@@ -125,12 +125,44 @@ def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
                         else:
                             yield from read_image(member, where)
                 elif parts and parts[-1] == "payload.bin":
-                    yield LoadIssue(where, 0, "A/B OTA payload: not supported; extract its partition images "
-                                              "(e.g. with payload-dumper) and scan them")
+                    with tempfile.TemporaryDirectory(prefix="banscreen-payload-") as tmp:
+                        member = Path(tmp) / "payload.bin"
+                        with member.open("wb") as out:
+                            archive.extract_to(name, out)
+                        yield from read_payload(member, where)
                 elif re.search(r"\.new\.dat(\.br)?$", low):
                     yield from _block_ota(archive, name, where)
             except FirmwareError as exc:
                 yield LoadIssue(where, 0, f"not read: {exc}")
+
+
+def read_payload(path: Path, label: str) -> Iterator:
+    """An A/B OTA payload's app-bearing partitions, each rebuilt into a private temp file
+    and read as a partition image; boot, vbmeta and the like hold no apps and are skipped."""
+    from banscreen.sources.ab_payload import PayloadError, read_header, rebuild
+
+    try:
+        with open(path, "rb") as fh:
+            payload = read_header(fh)
+            wanted = [p for p in payload.partitions if re.sub(r"_[ab]$", "", p.name) in PARTITION_DIRS]
+            if not wanted:
+                names = ", ".join(p.name for p in payload.partitions) or "none"
+                yield LoadIssue(label, 0, f"A/B OTA payload without system, vendor or product partitions ({names})")
+            for partition in wanted:
+                where = f"{label}!{partition.name}.img"
+                with tempfile.TemporaryDirectory(prefix="banscreen-payload-") as tmp:
+                    image = Path(tmp) / "partition.img"
+                    try:
+                        with image.open("wb") as out:
+                            rebuild(fh, payload, partition, out, MAX_IMAGE)
+                    except PayloadError as exc:
+                        yield LoadIssue(where, 0, f"A/B OTA partition not read: {exc}")
+                        continue
+                    yield from read_image(image, where)
+    except PayloadError as exc:
+        yield LoadIssue(label, 0, f"A/B OTA payload not read: {exc}")
+    except OSError as exc:
+        yield LoadIssue(label, 0, f"cannot be read: {exc.strerror or exc}")
 
 
 def _block_ota(archive: SafeZip, name: str, where: str) -> Iterator:
