@@ -20,6 +20,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from banscreen.sources.binary import uleb128
+
 MAGIC = b"CrAU"
 MAX_MANIFEST = 64 * 2**20
 REPLACE, REPLACE_BZ, ZERO, DISCARD, REPLACE_XZ = 0, 1, 6, 7, 8
@@ -82,17 +84,12 @@ def _fields(buf: bytes):
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    for _ in range(10):
-        if pos >= len(buf):
-            raise PayloadError("manifest truncated")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-    raise PayloadError("manifest has a malformed varint")
+    try:
+        return uleb128(buf, pos, 10)
+    except EOFError:
+        raise PayloadError("manifest truncated") from None
+    except ValueError:
+        raise PayloadError("manifest has a malformed varint") from None
 
 
 def _typed(wire: int, value, expect: int, what: str):

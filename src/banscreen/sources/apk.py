@@ -17,9 +17,10 @@ import sys
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from banscreen.model import Observation
+from banscreen.sources.binary import uleb128
 from banscreen.sources.safezip import SafeZip
 
 MAX_MEMBER = 256 * 2**20  # one member, unpacked
@@ -192,8 +193,6 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
         raise ApkError("AndroidManifest.xml is not binary XML (AXML)")
     strings: list[str] = []
     resource_ids: list[int] = []
-    off = _u16(data, 2)
-    end = min(_u32(data, 4), len(data))
 
     def s(index: int) -> str:
         return strings[index] if 0 <= index < len(strings) else ""
@@ -205,10 +204,7 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
             return ANDROID_ATTRS[resource_ids[index]]
         return s(index)
 
-    while off + 8 <= end:
-        chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
-        if chunk_size < 8 or off + chunk_size > end:
-            raise ApkError(f"chunk at {off} has a bad size {chunk_size}")
+    for chunk_type, off, chunk_size in _chunks(data, _u16(data, 2)):
         if chunk_type == 0x0001:
             strings = _string_pool(data, off)
         elif chunk_type == 0x0180:  # resource map: android.R.attr ids of the first pool strings
@@ -234,7 +230,6 @@ def parse_manifest(data: bytes, info: ApkInfo) -> None:
                 if component.startswith(".") and info.package:
                     component = info.package + component
                 info.components.append(component)
-        off += chunk_size
 
 
 def xml_strings(data: bytes) -> list[str]:
@@ -252,32 +247,35 @@ def resource_table_strings(data: bytes) -> list[str]:
     return _first_string_pool(data, _u16(data, 2))
 
 
-def _first_string_pool(data: bytes, off: int) -> list[str]:
+def _first_string_pool(data: bytes, start: int) -> list[str]:
+    for chunk_type, off, _ in _chunks(data, start):
+        if chunk_type == 0x0001:
+            return _string_pool(data, off)
+    return []
+
+
+def _chunks(data: bytes, off: int) -> Iterator[tuple[int, int, int]]:
+    """(type, offset, size) of the chunks of a resource file (binary XML, resources.arsc)
+    from `off` to the end its header declares, each size checked against that end."""
     end = min(_u32(data, 4), len(data))
     while off + 8 <= end:
         chunk_type, chunk_size = _u16(data, off), _u32(data, off + 4)
         if chunk_size < 8 or off + chunk_size > end:
             raise ApkError(f"chunk at {off} has a bad size {chunk_size}")
-        if chunk_type == 0x0001:
-            return _string_pool(data, off)
+        yield chunk_type, off, chunk_size
         off += chunk_size
-    return []
 
 
 # --- DEX string table ------------------------------------------------------------------------------
 
-def _uleb128(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    for _ in range(5):
-        if pos >= len(data):
-            raise ApkError("DEX string truncated")
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-    raise ApkError("DEX string length malformed")
+def _string_start(data: bytes, off: int) -> int:
+    """Where a DEX string's bytes begin, after its ULEB128 UTF-16 length."""
+    try:
+        return uleb128(data, off, 5)[1]
+    except EOFError:
+        raise ApkError("DEX string truncated") from None
+    except ValueError:
+        raise ApkError("DEX string length malformed") from None
 
 
 def dex_strings(data: bytes) -> list[str]:
@@ -294,7 +292,7 @@ def dex_strings(data: bytes) -> list[str]:
     pieces, find = [], data.find
     for off in offsets:
         # A string: its UTF-16 length as ULEB128 (one byte below 128), MUTF-8 bytes, NUL.
-        pos = off + 1 if data[off] < 0x80 else _uleb128(data, off)[1]
+        pos = off + 1 if data[off] < 0x80 else _string_start(data, off)
         end = find(b"\0", pos)
         if end < 0:
             raise ApkError("DEX string not terminated")
