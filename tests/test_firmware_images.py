@@ -495,6 +495,10 @@ def test_incremental_and_damaged_payloads_are_clear_errors(tree, tmp_path):
     cut.write_bytes(full[:len(full) // 2])
     issues = [i for i in units(cut) if isinstance(i, LoadIssue)]
     assert issues and all("A/B OTA" in i.reason for i in issues)
+    short = tmp_path / "short.bin"  # found by the fuzzer: a version-2 header cut before its signature size
+    short.write_bytes(full[:20])
+    [issue] = units(short)
+    assert isinstance(issue, LoadIssue) and "header truncated" in issue.reason
     bad_manifest = tmp_path / "bad.bin"
     bad_manifest.write_bytes(full[:24] + b"\xff" * 40 + full[64:])
     [issue] = units(bad_manifest)

@@ -105,6 +105,8 @@ def read_header(fh: BinaryIO) -> Payload:
     version, manifest_size = struct.unpack(">QQ", head[4:20])
     if version not in (1, 2):
         raise PayloadError(f"payload version {version} is unknown (1 and 2 are)")
+    if version == 2 and len(head) < 24:
+        raise PayloadError("header truncated")
     signature_size = struct.unpack(">I", head[20:24])[0] if version == 2 else 0
     header_size = 24 if version == 2 else 20
     if manifest_size > MAX_MANIFEST:
