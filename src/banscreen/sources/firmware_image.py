@@ -21,7 +21,7 @@ import re
 import struct
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from banscreen.model import LoadIssue
 from banscreen.sources import android_sparse, ext4
@@ -53,6 +53,11 @@ def image_kind(head: bytes) -> str | None:
     return None
 
 
+def _image_name(label: str) -> str:
+    """An image's own name from its evidence label (zip!/dir/system.img, payload.bin!vendor.img)."""
+    return PurePosixPath(label.rsplit("!", 1)[-1]).name
+
+
 def _wanted(path: str) -> bool:
     return path.endswith(".apk") or path.rsplit("/", 1)[-1] == "build.prop"
 
@@ -82,7 +87,7 @@ def read_image(path: Path, label: str | None = None) -> Iterator:
                 try:
                     if entry.path.endswith(".apk"):
                         data = fs.read_file(entry.inode, MAX_APK)
-                        yield apk_unit(data, where, where, f"in partition image {Path(label).name}")
+                        yield apk_unit(data, where, where, f"in partition image {_image_name(label)}")
                     else:
                         yield from props_units(where, fs.read_file(entry.inode, MAX_PROP).decode("utf-8", "replace"))
                 except ext4.Ext4Error as exc:
@@ -115,25 +120,26 @@ def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
                     yield from props_units(where, archive.read(name, MAX_PROP).decode("utf-8", "replace"))
                 elif low.endswith(".zip") and depth >= MAX_ZIP_DEPTH:
                     yield LoadIssue(where, 0, f"a zip nested more than {MAX_ZIP_DEPTH} levels deep: not opened")
-                elif PARTITION_IMAGE.search(low) or low.endswith(".zip"):
-                    with tempfile.TemporaryDirectory(prefix="banscreen-fw-") as tmp:
-                        member = Path(tmp) / ("image.zip" if low.endswith(".zip") else "partition.img")
-                        with member.open("wb") as out:
-                            archive.extract_to(name, out)
-                        if low.endswith(".zip"):
-                            yield from read_zip(member, where, depth + 1)
-                        else:
-                            yield from read_image(member, where)
+                elif low.endswith(".zip"):
+                    yield from _extracted(archive, name, read_zip, where, depth + 1)
+                elif PARTITION_IMAGE.search(low):
+                    yield from _extracted(archive, name, read_image, where)
                 elif parts and parts[-1] == "payload.bin":
-                    with tempfile.TemporaryDirectory(prefix="banscreen-payload-") as tmp:
-                        member = Path(tmp) / "payload.bin"
-                        with member.open("wb") as out:
-                            archive.extract_to(name, out)
-                        yield from read_payload(member, where)
+                    yield from _extracted(archive, name, read_payload, where)
                 elif re.search(r"\.new\.dat(\.br)?$", low):
                     yield from _block_ota(archive, name, where)
             except FirmwareError as exc:
                 yield LoadIssue(where, 0, f"not read: {exc}")
+
+
+def _extracted(archive: SafeZip, name: str, read: Callable[..., Iterator], *args) -> Iterator:
+    """`read(member, *args)`'s units, the zip member streamed, under the archive's limits,
+    into a private temp file whose name is ours, never the member's."""
+    with tempfile.TemporaryDirectory(prefix="banscreen-fw-") as tmp:
+        member = Path(tmp) / "member"
+        with member.open("wb") as out:
+            archive.extract_to(name, out)
+        yield from read(member, *args)
 
 
 def read_payload(path: Path, label: str) -> Iterator:
@@ -244,7 +250,7 @@ def _erofs(path: Path, label: str) -> Iterator:
             yield LoadIssue(label, 0, f"EROFS image not read: fsck.erofs failed ({proc.returncode}): "
                                       f"{err.splitlines()[-1] if err else 'no message'}")
             return
-        yield from firmware_units(out, label, in_image=Path(label.split("!")[-1]).name)
+        yield from firmware_units(out, label, in_image=_image_name(label))
 
 
 def _tree_size(root: Path) -> int:
