@@ -233,17 +233,21 @@ def _erofs(path: Path, label: str) -> Iterator:
 
     with tempfile.TemporaryDirectory(prefix="banscreen-erofs-") as tmp:
         out = Path(tmp) / "root"
-        proc = subprocess.Popen([tool, f"--extract={out}", "--no-preserve", str(path)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, preexec_fn=cap_file_size)
-        too_big = False
-        while proc.poll() is None:
-            time.sleep(0.2)
-            if _tree_size(Path(tmp)) > limit:
-                proc.kill()
-                too_big = True
-        err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
-        proc.wait()
-        if too_big or _tree_size(Path(tmp)) > limit:  # (a fast unpacking may end between two looks)
+        # stderr to a file, not a pipe: nothing reads a pipe while the watchdog polls, and
+        # a damaged image's stream of messages would fill it and stall the unpacking
+        with (Path(tmp) / "stderr").open("w+b") as log:
+            proc = subprocess.Popen([tool, f"--extract={out}", "--no-preserve", str(path)],
+                                    stdout=subprocess.DEVNULL, stderr=log, preexec_fn=cap_file_size)
+            too_big = False
+            while proc.poll() is None:
+                time.sleep(0.2)
+                if _tree_size(out) > limit:
+                    proc.kill()
+                    too_big = True
+            proc.wait()
+            log.seek(max(0, log.seek(0, 2) - 65536))  # the end holds the message that counts
+            err = log.read().decode("utf-8", "replace").strip()
+        if too_big or _tree_size(out) > limit:  # (a fast unpacking may end between two looks)
             yield LoadIssue(label, 0, f"EROFS image unpacks past {limit:,} bytes: refused (size limits)")
             return
         if proc.returncode != 0:
