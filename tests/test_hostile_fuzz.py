@@ -59,29 +59,20 @@ DEX = dex(["http://bigdata.adups.com/x", "Lcom/adups/fota/A;"], ["Lcom/adups/fot
 ARSC = resource_table(["http://fota5p.adups.com/", "label"])
 
 
-@FUZZ
-@given(mutations(MANIFEST))
-def test_fuzzed_manifest(data):
-    try:
-        parse_manifest(data, ApkInfo())
-    except ApkError:
-        pass
+PARTS = {  # an APK part's reader and a valid sample of it
+    "manifest": (lambda data: parse_manifest(data, ApkInfo()), MANIFEST),
+    "dex": (dex_strings, DEX),
+    "resources.arsc": (resource_table_strings, ARSC),
+}
 
 
 @FUZZ
-@given(mutations(DEX))
-def test_fuzzed_dex(data):
+@given(data=st.data())
+@pytest.mark.parametrize("part", list(PARTS))
+def test_fuzzed_apk_part(part, data):
+    read, sample = PARTS[part]
     try:
-        dex_strings(data)
-    except ApkError:
-        pass
-
-
-@FUZZ
-@given(mutations(ARSC))
-def test_fuzzed_resource_table(data):
-    try:
-        resource_table_strings(data)
+        read(data.draw(mutations(sample)))
     except ApkError:
         pass
 
