@@ -10,10 +10,9 @@ import datetime as dt
 from typing import Callable, Iterable, Iterator
 
 from banscreen.match.android import AndroidFinding, IndicatorMatcher
+from banscreen.match.names import EXACT_SCORE
 from banscreen.model import AndroidResult, Asset, LoadIssue, Subject
 from banscreen.sources.android_captures import ScanUnit
-
-EXACT = 0.95  # a maker-name score from which a party-list match is medium, not low
 
 
 class AndroidScanner:
@@ -54,7 +53,7 @@ class AndroidScanner:
                 # A maker's short acronym (TCL, BLU) matching only an alias of a listed
                 # party is weak: the Entity List's Techno-Commercial is also "TCL".
                 acronym_alias = len(name) <= 3 and m.matched_name != m.entry.name
-                severity = "medium" if m.score >= EXACT and not acronym_alias else "low"
+                severity = "medium" if m.score >= EXACT_SCORE and not acronym_alias else "low"
                 out.append(AndroidFinding(
                     f"{m.entry.list}: {m.entry.name} ({m.entry.entry_id})", "maker-party", m.entry.citation,
                     f"device maker {name!r} [{where}] matches {m.matched_name!r} on the {m.entry.list} list, "

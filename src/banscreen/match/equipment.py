@@ -170,7 +170,7 @@ class VendorResolver:
                 continue
             found = wanted.get(nm.normalize(org).canonical)
             if found is None:
-                hit = self._names.search(org, min_score=0.95, limit=1)
+                hit = self._names.search(org, min_score=nm.EXACT_SCORE, limit=1)
                 if hit:
                     vendor_id, brand, until = self._pseudo_info[hit[0].entry.entry_id]
                     found = (vendor_id, until)

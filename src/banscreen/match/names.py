@@ -26,6 +26,9 @@ from banscreen.model import Feature
 # Tokens at most this long must match exactly (or as an initial): one edit in a 3-letter
 # token is a different word far more often than a typo.
 SHORT_TOKEN = 3
+# A score from which two names are the same name, up to spelling, word order and legal
+# form: what reports call an exact match (error, not warning) and what resolves a vendor.
+EXACT_SCORE = 0.95
 INITIAL_SIMILARITY = 0.6
 # Short legal forms that are also ordinary words or name particles ("as", "sa", "ab")
 # count as a legal form only at the end of a name; these may also lead it.

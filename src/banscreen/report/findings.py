@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from banscreen.match.names import EXACT_SCORE
 from banscreen.model import AndroidResult, AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.interface import RunSummary
 from banscreen.report.records import destination_record, finding_record, match_record
@@ -19,7 +20,6 @@ LIST_NAMES = {
     "PLC": "Treasury Palestinian Legislative Council List", "FSE": "Treasury Foreign Sanctions Evaders",
     "FCC-CL": "FCC Covered List", "NDAA-889": "NDAA FY2019 section 889", "ICTS": "Commerce ICTS determination",
 }
-EXACT = 0.95  # a name score from which a party match is an error, not a warning
 
 
 def list_name(code: str) -> str:
@@ -71,7 +71,7 @@ def _party(r: PartyResult) -> list[Finding]:
         why = next((f.detail for f in m.explanation.features if f.name in ("exact", "tokens", "joined")), "")
         out.append(Finding(
             screen="parties", rule=f"parties/list/{e.list}", rule_name=list_name(e.list),
-            severity="error" if m.score >= EXACT else "warning",
+            severity="error" if m.score >= EXACT_SCORE else "warning",
             title=f"{s.name} matches {e.name} on the {list_name(e.list)}",
             message=f"'{s.name}' matches '{m.matched_name}' ({e.list} {e.entry_id}, score {m.score:.2f}): {why}",
             file=s.source, line=s.line, row=s.row, subject=s.name,
