@@ -69,10 +69,16 @@ def subject_fingerprint(s: Subject) -> str:
     return hashlib.sha256("\x1f".join((s.name, s.country, s.address)).encode()).hexdigest()
 
 
+def state_fingerprint(state: dict[str, Any]) -> str:
+    """What a reviewer saw of a listing, a place or an indicator, as one hash: a
+    suppression holds while it stays the same."""
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def entry_fingerprint(e: ListEntry) -> str:
     d = dataclasses.asdict(e)
     d.pop("dataset")
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
+    return state_fingerprint(d)
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ def findings_for(result: PartyResult | AssetResult | AndroidResult) -> list[Find
             state = {"indicator": f.indicator, "kind": f.kind, "source": f.source, "severity": f.severity}
             out.append(Finding(_bounded(f"ANDROID:{f.kind}:{f.indicator}", 200), "ANDROID", f.indicator,
                                f.evidence, ANDROID_SCORES.get(f.severity, 0.5),
-                               hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest(), "",
+                               state_fingerprint(state), "",
                                {**state, "evidence": f.evidence}, state))
         return out
     if isinstance(result, AssetResult):
@@ -124,7 +130,7 @@ def findings_for(result: PartyResult | AssetResult | AndroidResult) -> list[Find
     for d in result.destinations:
         state = json.loads(json.dumps(dataclasses.asdict(d), default=str))
         out.append(Finding(f"DEST:{d.code}", "DEST", d.place, d.evidence, 1.0,
-                           hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest(), "",
+                           state_fingerprint(state), "",
                            destination_record(d), state))
     return out
 
