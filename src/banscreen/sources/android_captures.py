@@ -85,29 +85,15 @@ def read(path: Path) -> Iterator[ScanUnit | LoadIssue]:
         if not path.exists():
             raise SourceError(path, "no such file or folder")
         kind = detect(path)
-        text = "" if kind in BINARY_KINDS else path.read_text("utf-8", errors="replace")
+        text = "" if kind in BINARY_READERS else path.read_text("utf-8", errors="replace")
     except SourceError as exc:
         yield LoadIssue(str(path), 0, exc.message)
         return
     except OSError as exc:
         yield LoadIssue(str(path), 0, f"cannot be read: {exc.strerror or exc}")
         return
-    if kind == "firmware":
-        yield from _firmware(path)
-        return
-    if kind == "androidqf":
-        from banscreen.sources import androidqf
-
-        yield from androidqf.read(path if path.is_dir() else path.parent)
-        return
-    if kind == "apk":
-        yield apk_unit(path, str(path), str(path))
-        return
-    if kind in ("image", "firmware-zip", "payload"):
-        from banscreen.sources import firmware_image
-
-        yield from (firmware_image.read_image(path) if kind == "image" else firmware_image.read_payload(path, str(path))
-                    if kind == "payload" else firmware_image.read_zip(path, str(path)))
+    if kind in BINARY_READERS:
+        yield from BINARY_READERS[kind](path)
         return
     yield from PARSERS[kind](path, text)
 
@@ -181,7 +167,6 @@ def _dumpsys(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
 
 
 PARSERS = {"pm-list": _pm_list, "getprop": props_units, "buildprop": props_units, "dumpsys": _dumpsys}
-BINARY_KINDS = ("firmware", "apk", "image", "firmware-zip", "androidqf", "payload")
 
 
 MAX_PROP = 4 * 2**20  # a build.prop larger than this is not a build.prop
@@ -235,6 +220,40 @@ def firmware_units(root: Path, label: str, in_image: str | None = None) -> Itera
 
 def _firmware(root: Path) -> Iterator[ScanUnit | LoadIssue]:
     yield from firmware_units(root, str(root))
+
+
+# Readers of the inputs that are not text (their modules are imported when first needed)
+
+def _androidqf(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    from banscreen.sources import androidqf
+
+    yield from androidqf.read(path if path.is_dir() else path.parent)
+
+
+def _apk(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    yield apk_unit(path, str(path), str(path))
+
+
+def _image(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    from banscreen.sources.firmware_image import read_image
+
+    yield from read_image(path)
+
+
+def _firmware_zip(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    from banscreen.sources.firmware_image import read_zip
+
+    yield from read_zip(path, str(path))
+
+
+def _payload(path: Path) -> Iterator[ScanUnit | LoadIssue]:
+    from banscreen.sources.firmware_image import read_payload
+
+    yield from read_payload(path, str(path))
+
+
+BINARY_READERS = {"firmware": _firmware, "androidqf": _androidqf, "apk": _apk, "image": _image,
+                  "firmware-zip": _firmware_zip, "payload": _payload}
 
 
 def apk_unit(source: Path | bytes, label: str, where: str, system: str | None = None) -> ScanUnit | LoadIssue:

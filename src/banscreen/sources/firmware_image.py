@@ -30,7 +30,6 @@ from banscreen.sources.safezip import DAMAGED, SafeZip
 
 MAX_IMAGE = 16 * 2**30  # one partition image, unpacked from a zip
 MAX_FIRMWARE_TOTAL = 64 * 2**30
-MAX_PROP = 4 * 2**20
 MAX_EROFS_UNPACKED = 32 * 2**30  # an EROFS image unpacked; also at most 8 times its size
 MAX_ZIP_DEPTH = 2
 EROFS_MAGIC = 0xE0F5E1E2
@@ -65,7 +64,7 @@ def _wanted(path: str) -> bool:
 def read_image(path: Path, label: str | None = None) -> Iterator:
     """Scan units of one partition image; `label` names it in evidence (for an image
     from a zip: zip!/member)."""
-    from banscreen.sources.android_captures import apk_unit, props_units
+    from banscreen.sources.android_captures import MAX_PROP, apk_unit, props_units
 
     label = label or str(path)
     try:
@@ -100,7 +99,7 @@ def read_image(path: Path, label: str | None = None) -> Iterator:
 
 def read_zip(source: Path | BinaryIO, label: str, depth: int = 0) -> Iterator:
     """Scan units of a firmware zip; nested zips and partition images recurse."""
-    from banscreen.sources.android_captures import apk_unit, props_units
+    from banscreen.sources.android_captures import MAX_PROP, apk_unit, props_units
 
     try:
         archive = SafeZip(source, MAX_IMAGE, MAX_FIRMWARE_TOTAL, FirmwareError)
@@ -174,6 +173,7 @@ def read_payload(path: Path, label: str) -> Iterator:
 def _block_ota(archive: SafeZip, name: str, where: str) -> Iterator:
     """A block-based OTA's partition (system.new.dat[.br] with system.transfer.list):
     rebuilt into a private temp file, then read as a partition image."""
+    from banscreen.sources.android_captures import MAX_PROP
     from banscreen.sources.block_ota import BlockOtaError, rebuild
 
     prefix = re.sub(r"\.new\.dat(\.br)?$", "", name)
