@@ -20,11 +20,13 @@ class JsonLinesFormat(Formatter):
         summary = RunSummary()
         for item in items:
             summary.add(item)
-            if isinstance(item, LoadIssue) and self.screen == "android":  # a scan unit's keys, and the error
-                record = {"path": item.path, "line": item.line, "package": None, "findings": [], "error": item.reason}
-            else:
-                record = row_record(item)
-            if isinstance(item, LoadIssue) and self.screen != "android":  # same keys as a readable row, empty
-                record.update({"findings": []} if self.screen == "equipment" else {"matches": [], "destinations": []})
+            record = self._error_record(item) if isinstance(item, LoadIssue) else row_record(item)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return summary
+
+    def _error_record(self, issue: LoadIssue) -> dict:
+        """An unreadable row or input with the keys of a readable one, empty, and the error."""
+        if self.screen == "android":
+            return {"path": issue.path, "line": issue.line, "package": None, "findings": [], "error": issue.reason}
+        empty = {"findings": []} if self.screen == "equipment" else {"matches": [], "destinations": []}
+        return {**row_record(issue), **empty}
