@@ -20,16 +20,11 @@ from banscreen.model import LoadIssue, Observation
 MAX_JSON = 256 * 2**20
 
 
-def is_acquisition(path: Path) -> bool:
-    return path.is_dir() and (path / "packages.json").is_file()
-
-
 def read(folder: Path) -> Iterator:
     from banscreen.sources.android_captures import SYSTEM_DIRS, ScanUnit, _dumpsys, props_units
 
     packages = folder / "packages.json"
-    by_package: dict[str, ScanUnit] = {}
-    order: list[str] = []
+    by_package: dict[str, ScanUnit] = {}  # in packages.json's order
     for item in _packages(packages):
         if isinstance(item, LoadIssue):
             yield item
@@ -63,7 +58,6 @@ def read(folder: Path) -> Iterator:
             by_package[name] = ScanUnit(unit.path, unit.line, name, (*unit.observations, *obs))
         else:
             by_package[name] = ScanUnit(str(packages), line, name, tuple(obs))
-            order.append(name)
 
     dumpsys = folder / "dumpsys.txt"
     if dumpsys.is_file():
@@ -76,8 +70,7 @@ def read(folder: Path) -> Iterator:
                 known = by_package[unit.package]
                 by_package[unit.package] = ScanUnit(known.path, known.line, known.package,
                                                     (*known.observations, *extra))
-    for name in order:
-        yield by_package[name]
+    yield from by_package.values()
 
     getprop = folder / "getprop.txt"
     if getprop.is_file():
