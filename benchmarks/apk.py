@@ -87,7 +87,7 @@ def facts_banscreen(path: Path) -> dict:
     outside the timed loop, as read_apk keeps only the host names found in them)."""
     import zipfile
 
-    from banscreen.sources.apk import dex_strings, read_apk, resource_table_strings
+    from banscreen.sources.android.formats.apk import dex_strings, read_apk, resource_table_strings
 
     info = read_apk(path)
     with zipfile.ZipFile(path) as z:
@@ -133,23 +133,23 @@ def main(argv: list[str] | None = None) -> None:
     total_bytes = sum(p.stat().st_size for p in paths)
     n = len(paths)
 
-    from banscreen.sources.apk import read_apk
+    from banscreen.sources.android.formats.apk import read_apk
 
     with Timer() as t_ours:
         for p in paths:
             read_apk(p)
 
-    from banscreen.android import AndroidScanner
+    from banscreen.screen.android import AndroidScanner
     from banscreen.lists.indicators_yaml import bundled_indicators
     from banscreen.match.android import IndicatorMatcher
     from banscreen.screen import EquipmentOptions, open_equipment_screener
-    from banscreen.sources import android_captures
+    from banscreen.sources import android as android_sources
 
     equipment, _ = open_equipment_screener(bundled_store(), EquipmentOptions(as_of=dt.date.today()))
     scanner = AndroidScanner(IndicatorMatcher(bundled_indicators()), equipment, dt.date.today())
     flagged = 0
     with Timer() as t_scan:
-        for unit in scanner.scan_all(android_captures.read(folder)):
+        for unit in scanner.scan_all(android_sources.read(folder)):
             flagged += bool(getattr(unit, "findings", ()))
 
     # the same APKs inside a sparse ext4 system image, when e2fsprogs and img2simg are here
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run(["img2simg", str(raw), str(sparse)], check=True)
         image_mib = sparse.stat().st_size / 2**20
         with Timer() as t_image:
-            image_units = sum(1 for _ in scanner.scan_all(android_captures.read(sparse)))
+            image_units = sum(1 for _ in scanner.scan_all(android_sources.read(sparse)))
         assert image_units == n, f"{image_units} units from the image, {n} APKs"
 
     with Timer() as t_theirs:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
 
     from banscreen.screen import EquipmentOptions, open_equipment_screener
-    from banscreen.sources.assets import read_assets
+    from banscreen.sources.equipment import read_assets
 
     store = bundled_store()
     with Timer() as t_open:

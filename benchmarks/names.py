@@ -31,7 +31,7 @@ from pathlib import Path
 
 from banscreen.lists.csl_csv import list_code
 from banscreen.match import names as nm
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.match.index import NameIndex
 from banscreen.screen import DEFAULT_MIN_SCORE, build_index
 from benchmarks.common import OUT, Query, Timer, bundled_store, load_dev_set, rss_mib

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     from banscreen.model import Subject
     from banscreen.screen import ScreenOptions, open_screener
     from banscreen.store import CaseStore
+    from banscreen.screen.record import record_results
 
     work = Path(tempfile.mkdtemp(prefix="banscreen-record-"))
     store = real_list_store(work / "home")
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         run_id = cases.start_run(screen="parties", input_path="parties.csv", input_sha256="-", as_of=day,
                                  list_versions=versions, options={})
         with Timer() as t:
-            cases.record_results(run_id, results, versions)
+            record_results(cases, run_id, results, versions)
         return t.seconds
 
     first, second = record(), record()

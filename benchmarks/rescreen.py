@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     from banscreen.screen import ScreenOptions, open_screener
     from banscreen.sources import read_parties
     from banscreen.store import CaseStore
+    from banscreen.screen.record import record_results
+    from banscreen.screen.rescreen import rescreen
 
     lists = LISTS
     work = Path(tempfile.mkdtemp(prefix="banscreen-rescreen-"))
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         versions = {v.dataset: v.version for v in sel.versions}
         run_id = cases.start_run(screen="parties", input_path=str(parties), input_sha256=file_sha256(parties),
                                  as_of=day, list_versions=versions, options={})
-        return cases.record_results(run_id, scr.screen_all(read_parties(parties)), versions).new
+        return record_results(cases, run_id, scr.screen_all(read_parties(parties)), versions).new
 
     delta_db, full_db = CaseStore(f"sqlite:///{work / 'delta.db'}"), CaseStore(f"sqlite:///{work / 'full.db'}")
     with Timer() as t_first:
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     open_screener(store, ScreenOptions(as_of=new_day))  # build the new full index once, outside both timings
 
     with Timer() as t_delta:
-        counts = delta_db.rescreen(store, new_day, 0.75)
+        counts = rescreen(delta_db, store, new_day, 0.75)
     with Timer() as t_full:
         full_new = record(full_db, new_day)
 

@@ -42,7 +42,7 @@ def scanner(bundled_store):
     """An Android scanner with the bundled indicators, as of 2026-11-28."""
     import datetime as dt
 
-    from banscreen.android import AndroidScanner
+    from banscreen.screen.android import AndroidScanner
     from banscreen.lists.indicators_yaml import bundled_indicators
     from banscreen.match.android import IndicatorMatcher
     from banscreen.screen import EquipmentOptions, ScreenOptions, open_equipment_screener, open_screener

@@ -12,13 +12,13 @@ from banscreen.lists.stix import load_stix
 from banscreen.lists.indicators_yaml import bundled_indicators
 from banscreen.match.android import IndicatorMatcher
 from banscreen.model import AndroidResult, LoadIssue, Observation
-from banscreen.sources import android_captures
+from banscreen.sources import android as android_sources
 
 DATA = Path(__file__).parent / "data" / "android"
 
 
 def scan(scanner, name):
-    return list(scanner.scan_all(android_captures.read(DATA / name)))
+    return list(scanner.scan_all(android_sources.read(DATA / name)))
 
 
 def test_bundled_indicators_are_cited():
@@ -126,7 +126,7 @@ from tests.apkbuild import adups_apk, clean_apk  # noqa: E402
 
 
 def test_apk_reader_reads_manifest_dex_and_certificate(tmp_path):
-    from banscreen.sources.apk import read_apk
+    from banscreen.sources.android.formats.apk import read_apk
 
     path = tmp_path / "AdupsFota.apk"
     cert = adups_apk(path)
@@ -145,14 +145,14 @@ def test_adups_like_apk_flagged_with_evidence_clean_one_not(scanner, tmp_path):
     bad, good = tmp_path / "AdupsFota.apk", tmp_path / "Calculator.apk"
     adups_apk(bad)
     clean_apk(good)
-    [r_bad] = list(scanner.scan_all(android_captures.read(bad)))
+    [r_bad] = list(scanner.scan_all(android_sources.read(bad)))
     kinds = {f.kind for f in r_bad.findings}
     assert {"package", "component", "host", "permissions"} <= kinds
     host = next(f for f in r_bad.findings if f.kind == "host" and "bigdata.adups.com" in f.indicator)
     assert "classes.dex strings" in host.evidence and host.severity == "high"
     risk = next(f for f in r_bad.findings if f.kind == "permissions")
     assert risk.severity == "high" and "system app" in risk.evidence
-    [r_good] = list(scanner.scan_all(android_captures.read(good)))
+    [r_good] = list(scanner.scan_all(android_sources.read(good)))
     assert r_good.package == "com.example.calculator" and r_good.findings == ()
 
 
@@ -165,7 +165,7 @@ def test_firmware_tree_with_apks(scanner, tmp_path):
     (root / "system" / "app" / "Calculator").mkdir(parents=True)
     adups_apk(root / "system" / "priv-app" / "AdupsFota" / "AdupsFota.apk")
     clean_apk(root / "system" / "app" / "Calculator" / "Calculator.apk")
-    units = list(scanner.scan_all(android_captures.read(root)))
+    units = list(scanner.scan_all(android_sources.read(root)))
     by_package = {u.package: u for u in units if isinstance(u, AndroidResult) and u.package}
     assert by_package["com.adups.fota"].findings and by_package["com.example.calculator"].findings == ()
     assert any(f.kind == "prop" for u in units if isinstance(u, AndroidResult) for f in u.findings)
@@ -175,7 +175,7 @@ def test_firmware_tree_with_apks(scanner, tmp_path):
 def test_hostile_apks_are_refused_with_a_clear_error(tmp_path, kind):
     import zipfile
 
-    from banscreen.sources.apk import ApkError, read_apk
+    from banscreen.sources.android.formats.apk import ApkError, read_apk
     from tests.apkbuild import axml
 
     path = tmp_path / f"{kind}.apk"
@@ -209,7 +209,7 @@ def test_hostile_apks_are_refused_with_a_clear_error(tmp_path, kind):
     with pytest.raises(ApkError, match=expect):
         read_apk(path)
     # through the scan: an error for that file, no traceback, no crash
-    [item] = list(android_captures.read(path))
+    [item] = list(android_sources.read(path))
     assert isinstance(item, LoadIssue) and "APK not read" in item.reason
 
 
@@ -325,7 +325,7 @@ def test_apk_reader_agrees_with_androguard(tmp_path, variant):
     from androguard.core.dex import DEX
     from loguru import logger
 
-    from banscreen.sources.apk import dex_strings, read_apk, resource_table_strings, xml_strings
+    from banscreen.sources.android.formats.apk import dex_strings, read_apk, resource_table_strings, xml_strings
 
     logger.remove()  # androguard logs every parse step at DEBUG
     path = tmp_path / "AdupsFota.apk"
@@ -349,7 +349,7 @@ def test_apk_reader_agrees_with_androguard(tmp_path, variant):
 
 
 def test_v2_only_apk_certificate_and_scheme(tmp_path):
-    from banscreen.sources.apk import read_apk
+    from banscreen.sources.android.formats.apk import read_apk
 
     path = tmp_path / "v2.apk"
     cert = clean_apk(path, schemes=("v2", "v3"))
@@ -363,7 +363,7 @@ def test_v2_only_apk_certificate_and_scheme(tmp_path):
 def test_damaged_signing_block_is_a_clear_error(tmp_path, damage):
     import struct
 
-    from banscreen.sources.apk import ApkError, read_apk
+    from banscreen.sources.android.formats.apk import ApkError, read_apk
 
     path = tmp_path / "damaged.apk"
     clean_apk(path, schemes=("v2",))
@@ -386,7 +386,7 @@ def test_damaged_signing_block_is_a_clear_error(tmp_path, damage):
 
 
 def test_host_indicators_match_the_name_and_its_subdomains_only():
-    from banscreen.match.android import Indicator
+    from banscreen.model import Indicator
 
     matcher = IndicatorMatcher([Indicator("host", "adups.com", "ADUPS FOTA", "high", "", "test")])
 
@@ -426,7 +426,7 @@ def test_c2_host_only_in_resources_is_found(scanner, tmp_path, place):
               resource_strings=[f"http://{host}/otainter-5.0/"] if place == "resources.arsc" else ["OK"],
               xml_resources={"network_security_config.xml": [host]} if place.startswith("res/") else None,
               assets={"config.properties": f"server={host}\n"} if place.startswith("assets/") else None)
-    [result] = list(scanner.scan_all(android_captures.read(path)))
+    [result] = list(scanner.scan_all(android_sources.read(path)))
     hits = [f for f in result.findings if f.kind == "host"]
     assert hits and all(f"{path} {place} strings" in f.evidence for f in hits)
 
@@ -439,7 +439,7 @@ def test_c2_host_only_in_resources_is_found(scanner, tmp_path, place):
 def test_device_maker_is_screened_against_the_party_lists(scanner, tmp_path, maker, expect):
     capture = tmp_path / "getprop.txt"
     capture.write_text(f"[ro.product.manufacturer]: [{maker}]\n[ro.product.model]: [X1]\n")
-    [result] = list(scanner.scan_all(android_captures.read(capture)))
+    [result] = list(scanner.scan_all(android_sources.read(capture)))
     found = [(f.indicator.split(":")[0], f.indicator, f.severity, f.evidence) for f in result.findings
              if f.kind == "maker-party"]
     if expect is None:
@@ -461,7 +461,7 @@ def test_covered_maker_is_not_reported_twice(scanner):
 # --- AndroidQF acquisitions ---------------------------------------------------------------------
 
 def test_androidqf_acquisition(scanner):
-    results = list(scanner.scan_all(android_captures.read(DATA / "androidqf")))
+    results = list(scanner.scan_all(android_sources.read(DATA / "androidqf")))
     by_package = {r.package: r for r in results if r.package}
     adups = by_package["com.adups.fota"]
     assert adups.line == 2 and adups.path.endswith("androidqf/packages.json")
@@ -480,8 +480,8 @@ def test_androidqf_file_and_certificate_hashes_match_indicators(tmp_path, bundle
     import datetime as dt
     import shutil
 
-    from banscreen.android import AndroidScanner
-    from banscreen.match.android import Indicator
+    from banscreen.screen.android import AndroidScanner
+    from banscreen.model import Indicator
 
     acq = tmp_path / "acq"
     shutil.copytree(DATA / "androidqf", acq)
@@ -489,7 +489,7 @@ def test_androidqf_file_and_certificate_hashes_match_indicators(tmp_path, bundle
     scanner = AndroidScanner(IndicatorMatcher([
         Indicator("file_sha256", notes_sha.upper(), "Test family", "high", "", "test bundle"),
         Indicator("cert_sha256", "b" * 64, "Test family", "medium", "", "test bundle")]), None, dt.date(2026, 11, 28))
-    [notes] = [r for r in scanner.scan_all(android_captures.read(acq / "packages.json")) if r.package ==
+    [notes] = [r for r in scanner.scan_all(android_sources.read(acq / "packages.json")) if r.package ==
                "com.example.notes"]
     assert {f.kind for f in notes.findings} == {"file_sha256", "cert_sha256"}
     cert = next(f for f in notes.findings if f.kind == "cert_sha256")
@@ -502,12 +502,12 @@ def test_androidqf_bad_entries_are_reported_with_their_line(tmp_path, scanner):
     (acq / "packages.json").write_text('[\n  {"name": "com.adups.fota", "system": true, "files": []},\n'
                                        '  {"uid": 10200, "files": []},\n'
                                        '  {"name": "com.example.ok", "files": []}\n]\n')
-    items = list(android_captures.read(acq))
+    items = list(android_sources.read(acq))
     issues = [i for i in items if isinstance(i, LoadIssue)]
     assert [(i.line, i.reason) for i in issues] == [(3, "a package entry needs a 'name'")]
     assert [u.package for u in items if not isinstance(u, LoadIssue)] == ["com.adups.fota", "com.example.ok"]
     (acq / "packages.json").write_text('[\n  {"name": "com.adups.fota", "files": []},\n  {"name": oops}\n]\n')
-    items = list(android_captures.read(acq))
+    items = list(android_sources.read(acq))
     assert [u.package for u in items if not isinstance(u, LoadIssue)] == ["com.adups.fota"]
     [issue] = [i for i in items if isinstance(i, LoadIssue)]
     assert issue.line == 3 and "not valid JSON" in issue.reason
@@ -522,11 +522,11 @@ def test_androidqf_dumpsys_reads_only_the_package_service(tmp_path, scanner):
              "      android.permission.READ_SMS\n      android.permission.READ_CALL_LOG\n"
              "      android.permission.INTERNET\n")
     (acq / "dumpsys.txt").write_text(other + (acq / "dumpsys.txt").read_text())
-    results = {r.package: r for r in scanner.scan_all(android_captures.read(acq)) if r.package}
+    results = {r.package: r for r in scanner.scan_all(android_sources.read(acq)) if r.package}
     assert results["com.example.notes"].findings == ()  # the activity service's lines are not its permissions
     risk = next(f for f in results["com.adups.fota"].findings if f.kind == "permissions")
     assert "READ_SMS" in risk.evidence
-    [unit] = [u for u in android_captures.read(acq) if getattr(u, "package", "") == "com.adups.fota"]
+    [unit] = [u for u in android_sources.read(acq) if getattr(u, "package", "") == "com.adups.fota"]
     lines = (acq / "dumpsys.txt").read_text().splitlines()
     sms = next(o for o in unit.observations if o.value == "android.permission.READ_SMS")
     line = int(sms.where.rsplit(" ", 1)[1])  # "dumpsys.txt line N": N is the file's own line

@@ -17,6 +17,7 @@ pytest.importorskip("fastapi")
 import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from banscreen.screen.record import record_results
 from banscreen.api.app import Settings, create_app  # noqa: E402
 from banscreen.lists.store import ListStore  # noqa: E402
 from banscreen.model import Subject  # noqa: E402
@@ -37,7 +38,7 @@ def seeded(db_url: str, home: Path) -> tuple[CaseStore, dict[str, str]]:
     versions = {v.dataset: v.version for v in sel.versions}
     run_id = cases.start_run(screen="parties", input_path=str(EXAMPLE), input_sha256="", as_of=dt.date(2026, 11, 28),
                              list_versions=versions, options={})
-    cases.record_results(run_id, screener.screen_all(read_parties(EXAMPLE)), versions)
+    record_results(cases, run_id, screener.screen_all(read_parties(EXAMPLE)), versions)
     keys = {role: cases.create_key(f"{role}-user", role)[1] for role in ("screener", "reviewer", "admin")}
     return cases, keys
 
@@ -248,17 +249,17 @@ def test_review_page_shows_an_android_alert(api):
     its evidence and source, not the party layout."""
     import datetime as dt
 
-    from banscreen.android import AndroidScanner
+    from banscreen.screen.android import AndroidScanner
     from banscreen.lists.indicators_yaml import bundled_indicators
     from banscreen.match.android import IndicatorMatcher
-    from banscreen.sources import android_captures
+    from banscreen.sources import android as android_sources
 
     client, keys, cases = api
     scanner = AndroidScanner(IndicatorMatcher(bundled_indicators()), None, dt.date(2026, 11, 28))
     capture = REPO / "tests" / "data" / "android" / "pm-list-adups.txt"
     run_id = cases.start_run(screen="android", input_path=str(capture), input_sha256="", as_of=dt.date(2026, 11, 28),
                              list_versions={}, options={})
-    cases.record_results(run_id, scanner.scan_all(android_captures.read(capture)), {})
+    record_results(cases, run_id, scanner.scan_all(android_sources.read(capture)), {})
     alert = next(a for a, _ in cases.alerts(list_code="ANDROID", limit=100)
                  if a.entry_name == "ADUPS FOTA: package com.adups.fota")
     client.post("/login", data={"key": keys["reviewer"]}, follow_redirects=False)

@@ -90,7 +90,7 @@ def test_dashboard_screenshot(report_page):
 def test_android_report_in_the_browser(browser, scanner, tmp_path):
     """The Android page: its own columns and words, archive paths shortened, no page
     wider than the window even with long package and path names."""
-    from banscreen.sources import android_captures
+    from banscreen.sources import android as android_sources
     from tests.apkbuild import adups_apk, clean_apk
 
     fw = tmp_path / "firmware" / "system" / "priv-app" / "AdupsFota"
@@ -99,7 +99,7 @@ def test_android_report_in_the_browser(browser, scanner, tmp_path):
     clean_apk(tmp_path / "Calculator.apk")
     (tmp_path / "broken.apk").write_bytes(b"PK\x03\x04 not really")
     items = [u for p in (tmp_path / "firmware", tmp_path / "Calculator.apk", tmp_path / "broken.apk")
-             for u in scanner.scan_all(android_captures.read(p))]
+             for u in scanner.scan_all(android_sources.read(p))]
     path = tmp_path / "android.html"
     context = ReportContext.build("android", dt.date(2026, 11, 28), {}, [], {})
     with path.open("w", encoding="utf-8") as fh:

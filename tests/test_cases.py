@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from banscreen.screen.record import record_results
+from banscreen.screen.rescreen import rescreen
 from banscreen.lists.store import ListStore
 from banscreen.report.context import file_sha256
 from banscreen.screen import ScreenOptions, open_screener
@@ -71,7 +73,7 @@ def run(cases: CaseStore, store: ListStore, path: Path, as_of: dt.date, min_scor
     versions = {v.dataset: v.version for v in selection.versions}
     run_id = cases.start_run(screen="parties", input_path=str(path), input_sha256=file_sha256(path), as_of=as_of,
                              list_versions=versions, options={"min_score": min_score}, actor="tester")
-    return cases.record_results(run_id, screener.screen_all(read_parties(path)), versions, actor="tester")
+    return record_results(cases, run_id, screener.screen_all(read_parties(path)), versions, actor="tester")
 
 
 def cli_call(monkeypatch, capsys, *args) -> tuple[int, str, str]:
@@ -135,7 +137,7 @@ def test_suppressed_false_positive_returns_when_the_entry_changes(db_url, tmp_pa
     cases.decide(alert.id, "false_positive", "alice", "different company")
     (tmp_path / "v2.yaml").write_text(CUSTOM_V2)
     store.import_file(tmp_path / "v2.yaml", format="telecom-yaml", dataset="custom")
-    counts = cases.rescreen(store, dt.date(2026, 7, 1), 0.75, actor="scheduler")
+    counts = rescreen(cases, store, dt.date(2026, 7, 1), 0.75, actor="scheduler")
     assert (counts.rows, counts.new, counts.reopened) == (2, 1, 1)
     alerts = {s.key: a for a, s in cases.alerts()}
     assert "the list entry changed (addresses)" in alerts["id:1"].reason
@@ -209,7 +211,7 @@ def test_delta_rescreen_on_real_list_versions(db_url, tmp_path, lists_dir):
     before = open_alerts(cases)
     assert len(before) >= 35
     store.import_file(new_path)
-    counts = cases.rescreen(store, dt.date(2024, 1, 1), 0.75)
+    counts = rescreen(cases, store, dt.date(2024, 1, 1), 0.75)
     after = open_alerts(cases)
     diff = store.diff(old, store.version("bis-dpl"))
     delta_keys = {e.key for e in diff.added} | {b.key for _, b in diff.changed} | \
@@ -257,6 +259,7 @@ def test_a_killed_run_records_nothing_and_shows_failed(db_url, tmp_path, bundled
         from banscreen.screen import ScreenOptions, open_screener
         from banscreen.sources import read_parties
         from banscreen.store import CaseStore
+        from banscreen.screen.record import record_results
         cases = CaseStore({db_url!r})
         screener, sel = open_screener(ListStore({str(bundled_home)!r}), ScreenOptions(as_of=dt.date(2026, 11, 28)))
         versions = {{v.dataset: v.version for v in sel.versions}}
@@ -268,7 +271,7 @@ def test_a_killed_run_records_nothing_and_shows_failed(db_url, tmp_path, bundled
                     print("HALFWAY", flush=True)
                     time.sleep(600)
                 yield item
-        cases.record_results(run_id, slow(), versions)
+        record_results(cases, run_id, slow(), versions)
     """))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
@@ -339,7 +342,7 @@ def test_same_subject_twice_in_a_file_is_recorded_row_by_row(db_url, tmp_path):
 
 @pytest.mark.parametrize("batch", [1, 2, 3])
 def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypatch, batch):
-    from banscreen.store import cases as cases_module
+    from banscreen.store import alerts as alerts_module, runs as runs_module
 
     store = custom_store(tmp_path)
     rows = [(str(i), name, c, a) for i, (name, c, a) in enumerate([
@@ -356,8 +359,8 @@ def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypat
         return cases, open_alerts(cases), actions
 
     reference, ref_open, ref_actions = record(f"sqlite:///{tmp_path / 'reference.db'}")
-    monkeypatch.setattr(cases_module.Recorder, "BATCH", batch)
-    monkeypatch.setattr(cases_module.CaseBatch, "CHUNK", batch)
+    monkeypatch.setattr(runs_module.Recorder, "BATCH", batch)
+    monkeypatch.setattr(alerts_module.CaseBatch, "CHUNK", batch)
     cases, batched_open, actions = record(db_url)
     assert batched_open == ref_open and len(ref_open) == 4
     assert sorted(actions) == sorted(ref_actions)  # same events; their order within a batch may differ
@@ -410,6 +413,6 @@ def test_android_scan_recorded_as_cases(tmp_path, bundled_home, monkeypatch, cap
     code, _, err = call(*scan)
     assert "1 suppressed by earlier decisions" in err
     assert cases.alert(package_alert.id)[0].status == "closed"
-    counts = cases.rescreen(ListStore(bundled_home), dt.date(2026, 11, 28), 0.75)
+    counts = rescreen(cases, ListStore(bundled_home), dt.date(2026, 11, 28), 0.75)
     assert counts.rows == 0  # Android units are not names to re-screen
     assert cases.verify().ok

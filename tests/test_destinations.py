@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.match.destinations import screen_destination
 
 TODAY = dt.date(2026, 1, 1)

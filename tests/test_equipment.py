@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from banscreen.match.equipment import cpe_vendor, mac_digits, pen_of
+from banscreen.reference.identifiers import cpe_vendor, mac_digits, pen_of
 from banscreen.model import Asset, AssetResult, LoadIssue, Observation
 from banscreen.screen import EquipmentOptions, open_equipment_screener
-from banscreen.sources.assets import read_assets
+from banscreen.sources.equipment import read_assets
 from banscreen.sources.interface import SourceError
 
 DATA = Path(__file__).parent / "data" / "equipment"

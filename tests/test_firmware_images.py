@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from banscreen.model import ScanUnit
 from banscreen.model import AndroidResult, LoadIssue
-from banscreen.sources import android_captures
-from banscreen.sources.ext4 import Ext4, Ext4Error, FileSource
+from banscreen.sources import android as android_sources
+from banscreen.sources.android.formats.ext4 import Ext4, Ext4Error, FileSource
 from tests.apkbuild import adups_apk, clean_apk
 from tests.tools import require
 
@@ -65,7 +66,7 @@ def make_sparse(raw: Path, path: Path) -> Path:
 
 
 def units(path: Path):
-    return list(android_captures.read(path))
+    return list(android_sources.read(path))
 
 
 def facts(results) -> list:
@@ -73,8 +74,8 @@ def facts(results) -> list:
     return sorted((r.package, sorted(f.indicator for f in r.findings)) for r in results)
 
 
-def by_package(items) -> dict[str, android_captures.ScanUnit]:
-    return {u.package: u for u in items if isinstance(u, android_captures.ScanUnit) and u.package}
+def by_package(items) -> dict[str, ScanUnit]:
+    return {u.package: u for u in items if isinstance(u, ScanUnit) and u.package}
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
@@ -126,7 +127,7 @@ def test_factory_zip_with_nested_image_zip_and_target_files_layout(scanner, tree
     issues = [i for i in items if isinstance(i, LoadIssue)]
     assert [str(i) for i in issues] == [f"{outer}!/payload.bin: A/B OTA payload not read: payload version 0 is "
                                         "unknown (1 and 2 are)"]
-    paths = {u.path for u in items if isinstance(u, android_captures.ScanUnit)}
+    paths = {u.path for u in items if isinstance(u, ScanUnit)}
     nested = f"{outer}!/device-factory/image-device.zip!/system.img!/system/priv-app/AdupsFota/AdupsFota.apk"
     assert nested in paths and f"{outer}!/SYSTEM/priv-app/Fota/Fota.apk" in paths
     results = [r for r in scanner.scan_all(items) if isinstance(r, AndroidResult)]
@@ -254,7 +255,7 @@ def test_folder_with_partition_images_and_too_deep_zips(tree, tmp_path):
     folder.mkdir()
     make_sparse(make_image(tree, tmp_path / "raw.img", "ext4"), folder / "system.img")
     (folder / "boot.img").write_bytes(b"ANDROID!" + b"\0" * 64)  # holds no apps: not opened
-    paths = {u.path for u in units(folder) if isinstance(u, android_captures.ScanUnit)}
+    paths = {u.path for u in units(folder) if isinstance(u, ScanUnit)}
     assert f"{folder / 'system.img'}!/system/priv-app/AdupsFota/AdupsFota.apk" in paths
 
     def zipped(inner: Path, name: str, out: Path) -> Path:
@@ -303,7 +304,7 @@ def test_links_out_of_the_tree_are_not_followed(scanner, tree, tmp_path):
 
 
 def test_erofs_unpacking_is_bounded_and_needs_its_tool(tree, tmp_path, monkeypatch):
-    from banscreen.sources import firmware_image
+    from banscreen.sources.android import erofs as firmware_image
 
     require("fsck.erofs")
     image = tmp_path / "system.img"
@@ -468,7 +469,7 @@ def test_ab_payload_matches_an_independent_extractor(tree, tmp_path):
     """payload-dumper (an independent reader) and banscreen rebuild the same image."""
     from payload_dumper.dumper import Dumper
 
-    from banscreen.sources.ab_payload import read_header, rebuild
+    from banscreen.sources.android.formats.ab_payload import read_header, rebuild
 
     system = make_image(tree, tmp_path / "system.img", "ext4")
     payload = ab_payload({"system": system}, tmp_path / "payload.bin")

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from banscreen.model import ScanUnit
 from banscreen.model import LoadIssue
-from banscreen.sources import android_captures
-from banscreen.sources.apk import (
+from banscreen.sources import android as android_sources
+from banscreen.sources.android.formats.apk import (
     ApkError,
     ApkInfo,
     dex_strings,
@@ -94,8 +95,8 @@ def test_fuzzed_apk_file(apk_bytes, tmp_path_factory, data):
         pass
     path = tmp_path_factory.mktemp("f") / "x.apk"
     path.write_bytes(damaged)
-    for item in android_captures.read(path):  # through the scan: a unit or a LoadIssue
-        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+    for item in android_sources.read(path):  # through the scan: a unit or a LoadIssue
+        assert isinstance(item, (LoadIssue, ScanUnit))
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +132,8 @@ def test_fuzzed_partition_images(images, tmp_path_factory, kind, data):
                         .map(lambda h: h + images[kind][4096:] if len(h) == 4096 else h))
     path = tmp_path_factory.mktemp("img") / "system.img"
     path.write_bytes(damaged)
-    for item in android_captures.read(path):
-        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+    for item in android_sources.read(path):
+        assert isinstance(item, (LoadIssue, ScanUnit))
 
 
 def test_fuzz_inputs_are_valid_before_damage(apk_bytes):
@@ -158,8 +159,8 @@ def test_fuzzed_text_captures(tmp_path_factory, name, data):
     folder = tmp_path_factory.mktemp("cap")
     path = folder / Path(name).name
     path.write_bytes(damaged)
-    for item in android_captures.read(path):
-        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+    for item in android_sources.read(path):
+        assert isinstance(item, (LoadIssue, ScanUnit))
 
 
 EQUIPMENT = Path(__file__).parent / "data" / "equipment"
@@ -172,7 +173,7 @@ def test_fuzzed_equipment_inputs(tmp_path_factory, name, data):
     """Damaged inventories, nmap XML, SBOMs and SNMP walks: assets, LoadIssues, or one
     SourceError for a file that cannot be read at all; nothing else."""
     from banscreen.model import Asset
-    from banscreen.sources.assets import read_assets
+    from banscreen.sources.equipment import read_assets
     from banscreen.sources.interface import SourceError
 
     damaged = data.draw(mutations((EQUIPMENT / name).read_bytes()))
@@ -227,7 +228,7 @@ def test_xml_with_an_unknown_encoding_is_a_clear_error(tmp_path):
     """Found by the fuzzer: encoding="ATF-8" in the declaration escaped as LookupError."""
     from banscreen.lists.interface import ListError
     from banscreen.lists.ofac_xml import OfacXmlLoader
-    from banscreen.sources.assets import read_assets
+    from banscreen.sources.equipment import read_assets
     from banscreen.sources.interface import SourceError
 
     path = tmp_path / "scan.xml"
@@ -241,7 +242,7 @@ def test_xml_with_an_unknown_encoding_is_a_clear_error(tmp_path):
 @FUZZ
 @given(st.text(alphabet="0123456789,\n newzroeasbdif", max_size=300))
 def test_fuzzed_transfer_list(text):
-    from banscreen.sources.block_ota import BlockOtaError, parse_transfer_list
+    from banscreen.sources.android.formats.block_ota import BlockOtaError, parse_transfer_list
 
     try:
         ranges, blocks = parse_transfer_list(text)
@@ -267,5 +268,5 @@ def test_fuzzed_ab_payload(payload_bytes, tmp_path_factory, data):
     damaged = data.draw(mutations(head).map(lambda h: h + payload_bytes[2048:] if len(h) == 2048 else h))
     path = tmp_path_factory.mktemp("pl") / "payload.bin"
     path.write_bytes(damaged)
-    for item in android_captures.read(path):
-        assert isinstance(item, (LoadIssue, android_captures.ScanUnit))
+    for item in android_sources.read(path):
+        assert isinstance(item, (LoadIssue, ScanUnit))

@@ -18,7 +18,7 @@ from banscreen.model import LoadIssue
 from banscreen.report import FORMATS, ReportContext
 from banscreen.screen import EquipmentOptions, ScreenOptions, open_equipment_screener, open_screener
 from banscreen.sources import read_parties
-from banscreen.sources.assets import read_assets
+from banscreen.sources.equipment import read_assets
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "parties.csv"
@@ -164,7 +164,7 @@ def test_html_equipment_charts(equipment_run):
 
 
 def test_progress_total_counts_data_lines(tmp_path):
-    from banscreen.cli import _progress_total
+    from banscreen.cli.common import progress_total as _progress_total
 
     f = tmp_path / "a.csv"
     f.write_text("h\n1\n2\n3\n")
@@ -173,6 +173,6 @@ def test_progress_total_counts_data_lines(tmp_path):
 
 
 def test_unreadable_rows_are_not_findings(party_run):
-    from banscreen.report.findings import findings_of
+    from banscreen.report.findings import report_findings as findings_of
 
     assert findings_of(LoadIssue("x", 1, "bad")) == []

@@ -1,3 +1,5 @@
 """banscreen: screen parties, equipment and Android fleets against US telecom restrictions."""
 
-__version__ = "0.1.0"
+from banscreen.version import __version__
+
+__all__ = ["__version__"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Mapping, NamedTuple
 
 PERSON = "person"
@@ -14,6 +15,68 @@ VESSEL = "vessel"
 AIRCRAFT = "aircraft"
 UNKNOWN = "unknown"
 KINDS = (PERSON, ORGANIZATION, VESSEL, AIRCRAFT, UNKNOWN)
+
+# Database ids are 32-bit integer columns: a larger id names nothing (and overflows drivers).
+MAX_DB_ID = 2**31 - 1
+
+
+# --- vocabularies (StrEnums: each member is also its plain string, as stored and printed) --------
+
+class Role(StrEnum):
+    """What an API key may do. Roles nest: a reviewer can screen, an admin can review."""
+
+    SCREENER = "screener"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def level(self) -> int:
+        return _ROLE_LEVEL[self]
+
+    def allows(self, minimum: "Role | str") -> bool:
+        return self.level >= Role(minimum).level
+
+
+_ROLE_LEVEL = {Role.SCREENER: 1, Role.REVIEWER: 2, Role.ADMIN: 3}
+
+
+class DecisionKind(StrEnum):
+    """A decision on an alert: the first three are a reviewer's, the last two the system's
+    (a re-screen closing an alert whose entry went away or stopped matching)."""
+
+    TRUE_MATCH = "true_match"
+    FALSE_POSITIVE = "false_positive"
+    ESCALATE = "escalate"
+    ENTRY_REMOVED = "entry_removed"
+    NO_LONGER_MATCHES = "no_longer_matches"
+
+
+REVIEWER_DECISIONS = (DecisionKind.TRUE_MATCH, DecisionKind.FALSE_POSITIVE, DecisionKind.ESCALATE)
+SYSTEM_DECISIONS = (DecisionKind.ENTRY_REMOVED, DecisionKind.NO_LONGER_MATCHES)
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Severity(StrEnum):
+    """How strongly a finding of equipment or Android screening points at a problem."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Level(StrEnum):
+    """A finding's level in every report (SARIF's three levels)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+SEVERITY_LEVEL = {Severity.HIGH: Level.ERROR, Severity.MEDIUM: Level.WARNING, Severity.LOW: Level.NOTE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +275,7 @@ class Finding:
     screen: str  # "parties", "equipment", "android"
     rule: str  # stable rule id, one per list or indicator kind: "parties/list/EL"
     rule_name: str  # "BIS Entity List"
-    severity: str  # "error", "warning", "note" (SARIF's levels)
+    severity: str  # a Level: "error", "warning" or "note" (SARIF's levels)
     title: str  # one line for people
     message: str  # the explanation
     file: str
@@ -235,13 +298,50 @@ class Finding:
 @dataclass(frozen=True, slots=True)
 class AndroidResult:
     """One scanned unit (a package in a capture or firmware, or a device's properties)
-    and what it matched. `findings` hold banscreen.match.android.AndroidFinding."""
+    and what it matched."""
 
     path: str
     line: int
     package: str
-    findings: tuple = ()
+    findings: tuple["AndroidFinding", ...] = ()
 
     @property
     def hit(self) -> bool:
         return bool(self.findings)
+
+
+# --- Android -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScanUnit:
+    """One thing an Android scan judges: a package in a capture or a firmware image, an
+    APK file, or a device's properties (`package` empty), with the facts its input states."""
+
+    path: str  # the file (and package path) it came from
+    line: int
+    package: str  # empty for device properties
+    observations: tuple[Observation, ...]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One sign of known Android spyware or risk: a package name or prefix, a host, a URL,
+    a system property, a component, a signer's or an APK's SHA-256."""
+
+    kind: str  # package, package_prefix, host, url, prop, component, cert_sha256, file_sha256
+    value: str
+    family: str
+    severity: str  # a Severity
+    note: str
+    source: str  # where the indicator comes from (a citation, or a STIX bundle)
+
+
+@dataclass(frozen=True)
+class AndroidFinding:
+    """An indicator (or a covered or listed device maker) seen in one scan unit."""
+
+    indicator: str  # "ADUPS FOTA: package com.adups.fota", or a permission-risk label
+    kind: str
+    source: str
+    evidence: str  # what matched, and where
+    severity: str  # a Severity

@@ -11,7 +11,7 @@ from pathlib import Path
 from banscreen.csvrecords import records
 from banscreen.lists._util import clean, head_bytes, parse_date, plausible, read_text, stable_id
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import UNKNOWN, ListEntry, LoadIssue
 
 COLUMNS = ("Name", "Street_Address", "City", "State", "Country", "Postal_Code", "Effective_Date",

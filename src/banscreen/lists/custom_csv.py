@@ -11,7 +11,7 @@ from pathlib import Path
 from banscreen.csvrecords import records
 from banscreen.lists._util import head_bytes, parse_date, read_text, split_multi, stable_id
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import KINDS, UNKNOWN, ListEntry, LoadIssue
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from banscreen.lists._util import head_bytes, read_text
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import ORGANIZATION, PERSON, UNKNOWN, VESSEL, ListEntry, LoadIssue
 
 KINDS = {"Person": PERSON, "Company": ORGANIZATION, "Organization": ORGANIZATION, "LegalEntity": UNKNOWN,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from banscreen.match.android import Indicator
+from banscreen.model import Indicator
 
 
 def indicators_from_doc(doc: dict, default_source: str) -> list[Indicator]:

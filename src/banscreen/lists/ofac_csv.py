@@ -15,7 +15,7 @@ from pathlib import Path
 from banscreen.csvrecords import records
 from banscreen.lists._util import clean, read_text
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import AIRCRAFT, ORGANIZATION, PERSON, VESSEL, ListEntry, LoadIssue
 
 SDN_COLUMNS = 12

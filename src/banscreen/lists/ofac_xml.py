@@ -14,7 +14,7 @@ from defusedxml.ElementTree import parse as safe_parse
 
 from banscreen.lists._util import clean, head_bytes, read_zip_member
 from banscreen.lists.interface import ListError, ListLoader, LoadResult
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import ORGANIZATION, PERSON, VESSEL, AIRCRAFT, ListEntry, LoadIssue
 
 NS = "{https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ENHANCED_XML}"

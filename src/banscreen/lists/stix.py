@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from banscreen.lists.interface import ListError
-from banscreen.match.android import Indicator
+from banscreen.model import Indicator
 from banscreen.model import LoadIssue
 
 _COMPARISON = re.compile(r"\[\s*([a-z0-9-]+):([a-z0-9_.'-]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*\]", re.IGNORECASE)

@@ -4,34 +4,14 @@ indicator set comes in as data (package tables, a STIX bundle's parsed indicator
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
-from banscreen.model import Observation
+from banscreen.model import AndroidFinding, Indicator, Observation, Severity
 
-SEVERITIES = ("high", "medium", "low")
+SEVERITIES = tuple(Severity)
 # Permissions that together let an app read and send a user's communications.
 DATA_PERMISSIONS = {"android.permission.READ_SMS", "android.permission.READ_CALL_LOG",
                     "android.permission.READ_CONTACTS", "android.permission.RECEIVE_SMS"}
-
-
-@dataclass(frozen=True)
-class Indicator:
-    kind: str  # package, package_prefix, host, url, prop, component, cert_sha256, file_sha256
-    value: str
-    family: str
-    severity: str
-    note: str
-    source: str  # where the indicator comes from (a citation, or a STIX bundle)
-
-
-@dataclass(frozen=True)
-class AndroidFinding:
-    indicator: str  # "ADUPS FOTA: package com.adups.fota", or a permission-risk label
-    kind: str
-    source: str
-    evidence: str  # what matched, and where
-    severity: str
 
 
 class IndicatorMatcher:

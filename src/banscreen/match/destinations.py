@@ -12,7 +12,7 @@ from importlib import resources
 import yaml
 from anyascii import anyascii
 
-from banscreen.match.countries import to_iso2
+from banscreen.reference.countries import to_iso2
 from banscreen.model import DestinationHit
 
 

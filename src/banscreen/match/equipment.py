@@ -21,6 +21,7 @@ import yaml
 from banscreen.match import names as nm
 from banscreen.match.index import NameIndex
 from banscreen.model import Asset, EquipmentFinding, ListEntry, Observation, Signal
+from banscreen.reference.identifiers import cpe_vendor, mac_digits, pen_of
 
 # How much one signal of a kind says on its own.
 STRENGTH = {
@@ -50,9 +51,6 @@ NAME_KINDS = {"vendor", "manufacturer", "supplier", "publisher", "author", "os_v
 VENDOR_NAME_MIN = 0.85  # vendor strings are short: stricter than party screening
 HIGH, MEDIUM = 0.85, 0.6
 
-_OID = re.compile(r"(?:^|[^0-9])(?:1\.3\.6\.1\.4\.1|iso\.3\.6\.1\.4\.1|enterprises)\.(\d+)")
-_CPE23 = re.compile(r"^cpe:2\.3:[aho\*]:([^:]+):")
-_CPE22 = re.compile(r"^cpe:/[aho]?:([^:]+)")
 _PURL = re.compile(r"^pkg:([^/]+)/(?:([^/@?#]+)/)?([^/@?#]+)")
 _WORD = re.compile(r"[^a-z0-9]+")
 # Words in vendor names that say nothing about which vendor it is.
@@ -115,28 +113,6 @@ def _words(text: str) -> list[str]:
     if text.isascii() and "&" not in text:
         return [w for w in _WORD.split(text.lower().replace("'", "").replace(".", "")) if w]
     return nm.fold(text)
-
-
-def mac_digits(value: str) -> str | None:
-    """'44:19:B6:12:34:56', '4419.b612.3456', '44-19-B6-12-34-56' -> '4419b6123456'."""
-    digits = value.replace(":", "").replace("-", "").replace(".", "").replace(" ", "").lower()
-    if len(digits) != 12 or not digits.isalnum():
-        return None
-    try:
-        int(digits, 16)
-    except ValueError:
-        return None
-    return digits
-
-
-def pen_of(oid: str) -> int | None:
-    m = _OID.search(oid.strip())
-    return int(m.group(1)) if m else None
-
-
-def cpe_vendor(cpe: str) -> str | None:
-    m = _CPE23.match(cpe.strip().lower()) or _CPE22.match(cpe.strip().lower())
-    return m.group(1).replace("\\", "") if m else None
 
 
 @dataclass(frozen=True)

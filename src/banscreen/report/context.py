@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from banscreen import __version__
+from banscreen.version import __version__
 
 
 def file_sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ import csv
 from typing import Iterable, TextIO
 
 from banscreen.model import AssetResult, LoadIssue, PartyResult
-from banscreen.report.findings import findings_of
+from banscreen.report.findings import report_findings
 from banscreen.report.interface import Formatter, RunSummary
 
 COLUMNS = ["screen", "file", "row", "line", "subject", "rule", "severity", "list", "entry_id", "entry_name",
@@ -30,7 +30,7 @@ class CsvFormat(Formatter):
                 w.writerow([self.screen, item.path, "", item.line, "", "input/unreadable", "error", "", "", "", "", "",
                             "", "", item.reason, ""])
                 continue
-            for f in findings_of(item):
+            for f in report_findings(item):
                 w.writerow([f.screen, f.file, f.row, f.line, f.subject, f.rule, f.severity, f.list, f.entry_id,
                             f.entry_name, f.start_date or "", f.end_date or "",
                             "" if f.score is None else f"{f.score:.4f}", f.list_version, f.message, f.citation])

@@ -3,13 +3,14 @@ and the shared finding model."""
 
 from __future__ import annotations
 
+from functools import singledispatch
 from pathlib import Path
 from typing import Iterable
 
 from banscreen.match.names import EXACT_SCORE
-from banscreen.model import AndroidResult, AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.model import SEVERITY_LEVEL, AndroidResult, AssetResult, Finding, Level, LoadIssue, PartyResult
 from banscreen.report.interface import RunSummary
-from banscreen.report.records import destination_record, finding_record, match_record
+from banscreen.report.records import destination_record, equipment_record, match_record
 
 # Names of the lists, for people (rule names in SARIF, legends in HTML)
 LIST_NAMES = {
@@ -26,8 +27,8 @@ def list_name(code: str) -> str:
     return LIST_NAMES.get(code, code)
 
 
-def collect_findings(items: Iterable[PartyResult | AssetResult | AndroidResult | LoadIssue]
-                     ) -> tuple[list[Finding], list[LoadIssue], RunSummary]:
+def collect_report(items: Iterable[PartyResult | AssetResult | AndroidResult | LoadIssue]
+                   ) -> tuple[list[Finding], list[LoadIssue], RunSummary]:
     """All findings and unreadable rows of a run, for the formats that need the whole run
     before they write (HTML, SARIF)."""
     summary = RunSummary()
@@ -38,31 +39,33 @@ def collect_findings(items: Iterable[PartyResult | AssetResult | AndroidResult |
         if isinstance(item, LoadIssue):
             problems.append(item)
         else:
-            findings.extend(findings_of(item))
+            findings.extend(report_findings(item))
     return findings, problems, summary
 
 
-def findings_of(item: PartyResult | AssetResult | LoadIssue) -> list[Finding]:
-    if isinstance(item, LoadIssue):
-        return []
-    if isinstance(item, AssetResult):
-        return _equipment(item)
-    if isinstance(item, AndroidResult):
-        return _android(item)
-    return _party(item)
+@singledispatch
+def report_findings(item) -> list[Finding]:
+    """A screen result's findings in the form every report format consumes."""
+    raise TypeError(f"not a screen result: {type(item).__name__}")
 
 
+@report_findings.register
+def _(item: LoadIssue) -> list[Finding]:
+    return []
+
+
+@report_findings.register
 def _android(r: AndroidResult) -> list[Finding]:
-    severity = {"high": "error", "medium": "warning"}
     subject = r.package or Path(r.path).name
     return [Finding(screen="android", rule=f"android/{f.kind}", rule_name=f"Android indicator: {f.kind}",
-                    severity=severity.get(f.severity, "note"), title=f"{subject}: {f.indicator}",
+                    severity=SEVERITY_LEVEL.get(f.severity, Level.NOTE), title=f"{subject}: {f.indicator}",
                     message=f"{f.indicator}: {f.evidence}", file=r.path, line=r.line, row=0, subject=subject,
                     list=f.kind, entry_name=f.indicator, citation=f.source,
                     detail={"indicator": f.indicator, "kind": f.kind, "evidence": f.evidence,
                             "severity": f.severity, "source": f.source}) for f in r.findings]
 
 
+@report_findings.register
 def _party(r: PartyResult) -> list[Finding]:
     s = r.subject
     out = []
@@ -71,7 +74,7 @@ def _party(r: PartyResult) -> list[Finding]:
         why = next((f.detail for f in m.explanation.features if f.name in ("exact", "tokens", "joined")), "")
         out.append(Finding(
             screen="parties", rule=f"parties/list/{e.list}", rule_name=list_name(e.list),
-            severity="error" if m.score >= EXACT_SCORE else "warning",
+            severity=Level.ERROR if m.score >= EXACT_SCORE else Level.WARNING,
             title=f"{s.name} matches {e.name} on the {list_name(e.list)}",
             message=f"'{s.name}' matches '{m.matched_name}' ({e.list} {e.entry_id}, score {m.score:.2f}): {why}",
             file=s.source, line=s.line, row=s.row, subject=s.name,
@@ -81,19 +84,20 @@ def _party(r: PartyResult) -> list[Finding]:
     for d in r.destinations:
         out.append(Finding(
             screen="parties", rule=f"parties/destination/{d.code}", rule_name=f"Embargoed destination: {d.place}",
-            severity="error", title=f"{s.name} is located in {d.place}",
+            severity=Level.ERROR, title=f"{s.name} is located in {d.place}",
             message=f"{d.program}: {d.evidence}", file=s.source, line=s.line, row=s.row, subject=s.name, list=d.code,
             entry_name=d.place, start_date=d.start_date, end_date=d.end_date, citation=d.citation,
             detail=destination_record(d)))
     return out
 
 
+@report_findings.register
 def _equipment(r: AssetResult) -> list[Finding]:
     a = r.asset
     out = []
     for f in r.findings:
         e = f.entry
-        severity = {"high": "error", "medium": "warning"}.get(f.level, "note")
+        severity = SEVERITY_LEVEL.get(f.level, Level.NOTE)
         kinds = ", ".join(dict.fromkeys(s.kind for s in f.signals))
         out.append(Finding(
             screen="equipment", rule=f"equipment/covered/{e.list}", rule_name=f"Covered equipment: {list_name(e.list)}",
@@ -102,5 +106,5 @@ def _equipment(r: AssetResult) -> list[Finding]:
                     f"signals: {kinds}); {f.signals[0].detail}",
             file=a.source, line=a.line, row=a.row, subject=a.label, list=e.list, entry_id=e.entry_id,
             entry_name=f.entity, start_date=e.start_date, end_date=e.end_date, score=f.confidence,
-            citation=e.citation, source_url=e.source_url, vendor=f.vendor, detail=finding_record(f)))
+            citation=e.citation, source_url=e.source_url, vendor=f.vendor, detail=equipment_record(f)))
     return out

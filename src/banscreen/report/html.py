@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.charts import SEVERITY_COLORS, bar_chart, histogram
 from banscreen.report.context import ReportContext
-from banscreen.report.findings import collect_findings
+from banscreen.report.findings import collect_report
 from banscreen.report.interface import Formatter, RunSummary
 
 TITLES = {"parties": "party screening report", "equipment": "covered-equipment report",
@@ -64,7 +64,7 @@ class HtmlFormat(Formatter):
         self.context = context or ReportContext(screen, dt.date.today())
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
-        findings, problems, summary = collect_findings(items)
+        findings, problems, summary = collect_report(items)
         out.write(self.render(findings, problems, summary))
         return summary
 

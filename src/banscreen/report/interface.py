@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import singledispatch
 from typing import ClassVar, Iterable, TextIO
 
 from banscreen.model import AndroidResult, AssetResult, LoadIssue, PartyResult
@@ -30,31 +31,48 @@ class RunSummary:
     by_list: dict[str, int] = field(default_factory=dict)
     by_vendor: dict[str, dict[str, int]] = field(default_factory=dict)  # vendor -> level -> assets
 
-    def add(self, item: PartyResult | AssetResult | LoadIssue) -> None:
+    def add(self, item: PartyResult | AssetResult | AndroidResult | LoadIssue) -> None:
         self.rows += 1
         if isinstance(item, LoadIssue):
             self.errors += 1
             return
         if item.hit:
             self.hits += 1
-        if isinstance(item, AndroidResult):
-            for f in item.findings:
-                self.by_list[f.kind] = self.by_list.get(f.kind, 0) + 1
-            return
-        if isinstance(item, AssetResult):
-            seen = set()
-            for f in item.findings:
-                self.by_list[f.entry.list] = self.by_list.get(f.entry.list, 0) + 1
-                if f.vendor not in seen:
-                    seen.add(f.vendor)
-                    levels = self.by_vendor.setdefault(f.entity, {})
-                    levels[f.level] = levels.get(f.level, 0) + 1
-            return
-        for m in item.matches:
-            self.by_list[m.entry.list] = self.by_list.get(m.entry.list, 0) + 1
-        for d in item.destinations:
-            key = f"destination:{d.code}"
-            self.by_list[key] = self.by_list.get(key, 0) + 1
+        _count(item, self)
+
+    def count_list(self, key: str) -> None:
+        self.by_list[key] = self.by_list.get(key, 0) + 1
+
+
+@singledispatch
+def _count(item, summary: RunSummary) -> None:
+    """Add a result's findings to the summary's counts by list (and by vendor)."""
+    raise TypeError(f"not a screen result: {type(item).__name__}")
+
+
+@_count.register
+def _(item: AndroidResult, summary: RunSummary) -> None:
+    for f in item.findings:
+        summary.count_list(f.kind)
+
+
+@_count.register
+def _(item: AssetResult, summary: RunSummary) -> None:
+    seen = set()
+    for f in item.findings:
+        summary.count_list(f.entry.list)
+        if f.vendor not in seen:
+            seen.add(f.vendor)
+            levels = summary.by_vendor.setdefault(f.entity, {})
+            levels[f.level] = levels.get(f.level, 0) + 1
+
+
+@_count.register
+def _(item: PartyResult, summary: RunSummary) -> None:
+    for m in item.matches:
+        summary.count_list(m.entry.list)
+    for d in item.destinations:
+        summary.count_list(f"destination:{d.code}")
 
 
 class Formatter(ABC):

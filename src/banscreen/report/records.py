@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import singledispatch
 from typing import Any
 
 from banscreen.model import AndroidResult, AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult
@@ -44,7 +45,7 @@ def destination_record(d: DestinationHit) -> dict[str, Any]:
     }
 
 
-def finding_record(f: EquipmentFinding) -> dict[str, Any]:
+def equipment_record(f: EquipmentFinding) -> dict[str, Any]:
     e = f.entry
     return {
         "entity": f.entity,
@@ -61,21 +62,33 @@ def finding_record(f: EquipmentFinding) -> dict[str, Any]:
     }
 
 
+@singledispatch
+def row_record(item) -> dict[str, Any]:
+    """One input row's record in the machine outputs (JSON Lines, Parquet, the API)."""
+    raise TypeError(f"not a screen result: {type(item).__name__}")
+
+
+@row_record.register
+def _(item: LoadIssue) -> dict[str, Any]:
+    return {"row": None, "line": item.line, "file": item.path, "error": item.reason}
+
+
+@row_record.register
 def asset_record(item: AssetResult) -> dict[str, Any]:
     a = item.asset
     return {"row": a.row, "line": a.line, "file": a.source, "label": a.label, "input": dict(a.fields),
-            "findings": [finding_record(f) for f in item.findings]}
+            "findings": [equipment_record(f) for f in item.findings]}
 
 
-def row_record(item: PartyResult | AssetResult | LoadIssue) -> dict[str, Any]:
-    if isinstance(item, LoadIssue):
-        return {"row": None, "line": item.line, "file": item.path, "error": item.reason}
-    if isinstance(item, AssetResult):
-        return asset_record(item)
-    if isinstance(item, AndroidResult):
-        return {"path": item.path, "line": item.line, "package": item.package or None,
-                "findings": [{"indicator": f.indicator, "kind": f.kind, "source": f.source, "evidence": f.evidence,
-                              "severity": f.severity} for f in item.findings]}
+@row_record.register
+def _(item: AndroidResult) -> dict[str, Any]:
+    return {"path": item.path, "line": item.line, "package": item.package or None,
+            "findings": [{"indicator": f.indicator, "kind": f.kind, "source": f.source, "evidence": f.evidence,
+                          "severity": f.severity} for f in item.findings]}
+
+
+@row_record.register
+def _(item: PartyResult) -> dict[str, Any]:
     s = item.subject
     return {
         "row": s.row,

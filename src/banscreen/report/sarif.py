@@ -11,7 +11,7 @@ from typing import Iterable, TextIO
 
 from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
 from banscreen.report.context import ReportContext
-from banscreen.report.findings import collect_findings
+from banscreen.report.findings import collect_report
 from banscreen.report.interface import Formatter, RunSummary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,7 +37,7 @@ class SarifFormat(Formatter):
         self.context = context
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
-        findings, problems, summary = collect_findings(items)
+        findings, problems, summary = collect_report(items)
         json.dump(self.document(findings, problems), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return summary

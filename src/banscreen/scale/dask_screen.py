@@ -10,6 +10,7 @@ collected by chunk, no row is lost or written twice."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -17,6 +18,8 @@ from collections import deque
 from typing import Any, Iterable, Iterator
 
 from banscreen.model import LoadIssue, Match, PartyResult, Subject
+from banscreen.sources.interface import SourceError
+from banscreen.sources.parties import ColumnMap, PartyColumns
 
 CHUNK_ROWS = 5_000
 IN_FLIGHT_PER_WORKER = 3
@@ -141,10 +144,10 @@ def screen_on_cluster(client, screener, items: Iterable[Subject | LoadIssue], ch
     yield from drain(block=True)
 
 
-def _screen_row_group(screener, path: str, group: int, first_row: int, mapping: dict[str, str | None]):
-    """On a worker: read one Parquet row group, screen its rows. Returns, per row,
-    (row, fields, name, country, address, hits-or-None, error-or-None), hits compact
-    as in `_screen_chunk`."""
+def _screen_row_group(screener, path: str, group: int, first_row: int, columns: PartyColumns):
+    """On a worker: read one Parquet row group, make its subjects with the same function
+    as a local run, screen them. Returns, per row, (subject, hits-or-None) or
+    (LoadIssue, None), hits compact as in `_screen_chunk`."""
     import pyarrow.parquet as pq
 
     position = screener.entry_positions()
@@ -153,22 +156,20 @@ def _screen_row_group(screener, path: str, group: int, first_row: int, mapping: 
     for j, raw in enumerate(table.to_pylist()):
         row = first_row + j
         fields = {str(k): "" if v is None else str(v) for k, v in raw.items()}
-        name = fields.get(mapping["name"], "").strip()
-        if not name:
-            out.append((row, fields, "", "", "", None, f"empty name in column {mapping['name']!r}"))
+        subject = columns.subject(row, row, fields, path)
+        if isinstance(subject, LoadIssue):
+            out.append((subject, None))
             continue
-        country = fields.get(mapping["country"], "").strip() if mapping.get("country") else ""
-        address = fields.get(mapping["address"], "").strip() if mapping.get("address") else ""
-        result = screener.screen(Subject(row=row, line=row, name=name, country=country, address=address))
+        result = screener.screen(subject)
         hits = None
         if result.hit:
             hits = (tuple((position[id(m.entry)], m.list_version, m.matched_name, m.score, m.explanation)
                           for m in result.matches), result.destinations)
-        out.append((row, fields, name, country, address, hits, None))
+        out.append((subject, hits))
     return out
 
 
-def screen_parquet_on_cluster(client, screener, path, columns=None, shared=None,
+def screen_parquet_on_cluster(client, screener, path, columns: ColumnMap | None = None, shared=None,
                               on_chunk=None) -> Iterator[PartyResult | LoadIssue]:
     """A Parquet file read in partitions by the workers themselves: one task per row
     group, each reading its own rows (the workers must see `path`, as on a shared
@@ -176,36 +177,26 @@ def screen_parquet_on_cluster(client, screener, path, columns=None, shared=None,
     columns. Results come back in row order, as from `screen_on_cluster`."""
     import pyarrow.parquet as pq
 
-    from banscreen.sources.interface import ColumnMap, SourceError
-    from banscreen.sources.parties import USUAL, _resolve
-
     path = str(path)
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception as exc:
         raise SourceError(path, f"not a readable Parquet file: {exc}") from None
     header = [meta.schema.column(i).name for i in range(meta.num_columns)]
-    columns = columns or ColumnMap()
-    mapping = {role: _resolve(header, getattr(columns, role), role, path, 1) for role in USUAL}
-    if mapping["name"] is None:
-        raise SourceError(path, f"no name column found (columns: {', '.join(header)}); name it with --name-col")
+    resolved = PartyColumns.resolve(header, columns or ColumnMap(), path)
     if shared is None:
         shared = share(client, screener)
     entries = screener.index.entries
     futures, first = [], 1
     for group in range(meta.num_row_groups):
-        futures.append(client.submit(_screen_row_group, shared, path, group, first, mapping, pure=False))
+        futures.append(client.submit(_screen_row_group, shared, path, group, first, resolved, pure=False))
         first += meta.row_group(group).num_rows
     for future in futures:  # in order; Dask reruns a group whose worker died
         rows = future.result()
-        for row, fields, name, country, address, hits, error in rows:
-            if error:
-                yield LoadIssue(path, row, error)
-                continue
-            subject = Subject(row=row, line=row, name=name, country=country, address=address,
-                              id=fields.get(mapping["id"], "") if mapping.get("id") else "", fields=fields,
-                              source=path)
-            if hits is None:
+        for subject, hits in rows:
+            if isinstance(subject, LoadIssue):
+                yield subject
+            elif hits is None:
                 yield PartyResult(subject)
             else:
                 matches, destinations = hits
@@ -213,3 +204,26 @@ def screen_parquet_on_cluster(client, screener, path, columns=None, shared=None,
                                                  for pos, version, n, score, explanation in matches), destinations)
         if on_chunk:
             on_chunk(len(rows))
+
+
+@contextlib.contextmanager
+def cluster(spec: str):
+    """A connected Client for `spec` (see `connect`), closed with its local cluster, if it
+    started one, when the block ends."""
+    client = connect(spec)
+    try:
+        yield client
+    finally:
+        local = getattr(client, "cluster", None)
+        client.close()
+        if local is not None:
+            local.close()
+
+
+def screen_file_on_cluster(client, screener, path, columns: ColumnMap, subjects: Iterable[Subject | LoadIssue],
+                           parquet: bool, chunk_rows: int = CHUNK_ROWS) -> Iterator[PartyResult | LoadIssue]:
+    """A party file's results from the cluster: a Parquet file's row groups read by the
+    workers themselves; any other file read here and sent in chunks."""
+    if parquet:
+        return screen_parquet_on_cluster(client, screener, path, columns)
+    return screen_on_cluster(client, screener, subjects, chunk_rows)

@@ -1,6 +1,9 @@
-"""Input readers: one module per input format, all yielding rows or issues."""
+"""Input readers by domain: `tabular/` (CSV, XLSX, JSON Lines, Parquet rows), `parties/`
+(rows to subjects), `equipment/` (inventories, scans, SBOMs) and `android/` (captures,
+acquisitions, APKs, firmware). Each family has an interface and a registry; every reader
+yields its items or `LoadIssue`s and raises `SourceError` only for an unreadable input."""
 
-from banscreen.sources.interface import ColumnMap, RawRow, SourceError
-from banscreen.sources.parties import READERS, read_parties, reader_for
+from banscreen.sources.interface import SourceError
+from banscreen.sources.parties import ColumnMap, read_parties
 
-__all__ = ["ColumnMap", "RawRow", "SourceError", "READERS", "read_parties", "reader_for"]
+__all__ = ["ColumnMap", "SourceError", "read_parties"]

@@ -1,14 +1,10 @@
-"""The input-reader interface: a reader turns a file into header-keyed rows, reporting
-rows it cannot read as issues with their line numbers instead of stopping."""
+"""What every input reader shares: the error for an input that cannot be read at all.
+Each reader family (tabular/, parties/, equipment/, android/) has its own interface and
+registry beside this; rows that cannot be read are `LoadIssue`s, not exceptions."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Iterator, NamedTuple
-
-from banscreen.model import LoadIssue
 
 
 class SourceError(Exception):
@@ -20,25 +16,10 @@ class SourceError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-class RawRow(NamedTuple):
-    line: int  # 1-based physical line (CSV/JSONL) or sheet row (XLSX)
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ColumnMap:
-    """Which input columns hold what; None means 'find it by its usual names'."""
-
-    name: str | None = None
-    country: str | None = None
-    address: str | None = None
-    id: str | None = None
-
-
-class RowReader(ABC):
-    format: ClassVar[str]
-    suffixes: ClassVar[tuple[str, ...]]
-
-    @abstractmethod
-    def rows(self, path: Path) -> Iterator[RawRow | LoadIssue]:
-        """Rows keyed by header, in file order; unreadable rows as issues."""
+def head_text(path: Path, size: int = 8192) -> str:
+    """The first `size` bytes of a file as text, for sniffing its format."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise SourceError(path, f"cannot open: {exc.strerror or exc}") from None

@@ -1,0 +1,174 @@
+"""The `/v1` JSON API: screening, lists, cases and the audit check."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any, Iterator, Literal, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from banscreen.api.auth import Auth, Principal
+from banscreen.api.state import LoadedLists
+from banscreen.lists.store import entry_to_dict
+from banscreen.model import MAX_DB_ID, Asset, Observation, Role, Subject
+from banscreen.report.records import destination_record, equipment_record, match_record
+from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
+from banscreen.store import CaseStore
+
+AlertId = Path(ge=1, le=MAX_DB_ID, description="alert id")  # database integers are bounded
+
+
+class PartyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=1000)
+    country: str = Field("", max_length=200)
+    address: str = Field("", max_length=2000)
+    as_of: Optional[dt.date] = None
+    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0)
+
+
+class ScreenResult(BaseModel):
+    name: str
+    as_of: dt.date
+    matches: list[dict[str, Any]]
+    destinations: list[dict[str, Any]]
+
+
+class ObservationIn(BaseModel):
+    kind: str = Field(min_length=1, max_length=40)
+    value: str = Field(min_length=1, max_length=2000)
+
+
+class AssetIn(BaseModel):
+    label: str = Field("", max_length=500)
+    observations: list[ObservationIn] = Field(min_length=1, max_length=200)
+
+
+class EquipmentIn(BaseModel):
+    assets: list[AssetIn] = Field(min_length=1, max_length=10_000)
+    as_of: Optional[dt.date] = None
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["true_match", "false_positive", "escalate"]
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+def alert_summary(a, s) -> dict:
+    return {"id": a.id, "status": a.status, "subject": s.name, "subject_key": s.key, "list": a.list,
+            "entry_key": a.entry_key, "entry_name": a.entry_name, "matched_name": a.matched_name, "score": a.score,
+            "reason": a.reason, "updated_at": a.updated_at.isoformat()}
+
+
+def alert_detail(a, s, decisions) -> dict:
+    match = dict(a.match)
+    match.pop("_entry_state", None)
+    return {**alert_summary(a, s), "subject_detail": {"name": s.name, "country": s.country, "address": s.address},
+            "match": match, "list_version": a.list_version,
+            "decisions": [{"id": d.id, "decision": d.decision, "reviewer": d.reviewer, "reason": d.reason,
+                           "at": d.at.isoformat()} for d in decisions]}
+
+
+async def _batch_parties(request: Request, file: Optional[UploadFile]) -> list[PartyIn]:
+    """The parties of a batch request: an uploaded CSV, or a JSON array."""
+    if file is not None:
+        text = (await file.read()).decode("utf-8-sig", errors="replace")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if rows and "name" not in rows[0]:
+            raise HTTPException(422, "the CSV needs a 'name' column")
+        return [PartyIn(name=r.get("name") or "?", country=r.get("country") or "", address=r.get("address") or "")
+                for r in rows]
+    try:
+        raw = json.loads(await request.body())
+        return [PartyIn(**p) for p in raw]
+    except Exception:
+        raise HTTPException(422, "expected a JSON array of {name, country, address, as_of}") from None
+
+
+def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
+    """The /v1 routes over the lists in force (`lists.current`) and the case store."""
+    api = APIRouter()
+    screener_role, reviewer_role, admin_role = auth.role(Role.SCREENER), auth.role(Role.REVIEWER), \
+        auth.role(Role.ADMIN)
+
+    def screen_one(p: PartyIn) -> ScreenResult:
+        screener = lists.current.parties
+        as_of = p.as_of or dt.date.today()
+        one = Screener(screener.index, screener.versions, ScreenOptions(as_of=as_of, min_score=p.min_score))
+        result = one.screen(Subject(row=1, line=0, name=p.name, country=p.country, address=p.address))
+        return ScreenResult(name=p.name, as_of=as_of, matches=[match_record(m) for m in result.matches],
+                            destinations=[destination_record(d) for d in result.destinations])
+
+    @api.post("/v1/lists/refresh", tags=["lists"])
+    def refresh_lists(fetch: bool = False, who: Principal = Depends(admin_role)) -> dict:
+        """Switch to the newest list versions in the store (after `lists import`), or with
+        `fetch=true` first fetch the configured sources as `lists update` does."""
+        return lists.refresh(fetch)
+
+    @api.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
+    def screen_party(body: PartyIn, who: Principal = Depends(screener_role)) -> ScreenResult:
+        return screen_one(body)
+
+    @api.post("/v1/screen/batch", tags=["screening"],
+              responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON line per party"}})
+    async def screen_batch(request: Request, who: Principal = Depends(screener_role),
+                           file: Optional[UploadFile] = None):
+        """A JSON array of parties, or an uploaded CSV (multipart field `file`); the
+        answer streams as JSON Lines, one per party, in order."""
+        parties = await _batch_parties(request, file)
+
+        def lines() -> Iterator[str]:
+            for p in parties:
+                yield screen_one(p).model_dump_json() + "\n"
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @api.post("/v1/screen/equipment", tags=["screening"])
+    def screen_equipment(body: EquipmentIn, who: Principal = Depends(screener_role)) -> dict:
+        as_of = body.as_of or dt.date.today()
+        out = []
+        for i, a in enumerate(body.assets, 1):
+            asset = Asset(i, 0, "api", a.label or f"asset {i}",
+                          tuple(Observation(o.kind, o.value, "api") for o in a.observations))
+            findings = lists.current.equipment.resolver.screen(asset, as_of)
+            out.append({"label": asset.label, "findings": [equipment_record(f) for f in findings]})
+        return {"as_of": as_of.isoformat(), "assets": out}
+
+    @api.get("/v1/lists", tags=["lists"])
+    def list_versions(who: Principal = Depends(screener_role)) -> dict:
+        return {"in_force": [v.as_dict() for v in lists.current.selection.versions],
+                "history": [v.as_dict() for v in lists.store.versions()]}
+
+    @api.get("/v1/lists/{dataset}/entries/{entry_id}", tags=["lists"])
+    def entry(dataset: str, entry_id: str, who: Principal = Depends(screener_role)) -> dict:
+        found = [e for e in lists.current.parties.index.entries if e.dataset == dataset and e.entry_id == entry_id]
+        if not found:
+            raise HTTPException(404, f"no entry {entry_id!r} in {dataset!r}")
+        return {"entries": [entry_to_dict(e) for e in found]}
+
+    @api.get("/v1/cases", tags=["cases"])
+    def list_cases(status: Literal["open", "closed", "all"] = "open",
+                   list_code: Optional[str] = Query(None, alias="list"), limit: int = Query(100, ge=1, le=1000),
+                   offset: int = Query(0, ge=0, le=MAX_DB_ID), who: Principal = Depends(screener_role)) -> dict:
+        rows = cases.alerts(None if status == "all" else status, list_code, limit, offset)
+        return {"alerts": [alert_summary(a, s) for a, s in rows]}
+
+    @api.get("/v1/cases/{alert_id}", tags=["cases"])
+    def show_case(alert_id: int = AlertId, who: Principal = Depends(screener_role)) -> dict:
+        alert, subject, decisions = cases.alert(alert_id)
+        return alert_detail(alert, subject, decisions)
+
+    @api.post("/v1/cases/{alert_id}/decision", tags=["cases"])
+    def decide(body: DecisionIn, alert_id: int = AlertId, who: Principal = Depends(reviewer_role)) -> dict:
+        d = cases.decide(alert_id, body.decision, who.owner, body.reason)
+        return {"decision_id": d.id, "alert_id": alert_id, "decision": d.decision, "reviewer": d.reviewer}
+
+    @api.get("/v1/audit/verify", tags=["audit"])
+    def verify(who: Principal = Depends(admin_role)) -> dict:
+        v = cases.verify()
+        return {"ok": v.ok, "events": v.events, "problem": v.problem or None, "event_id": v.event_id}
+
+    return api

@@ -1,0 +1,41 @@
+"""`banscreen serve`: the HTTP API and the review page under uvicorn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from banscreen.cli.app import app
+from banscreen.cli.common import DbOpt, HomeOpt, err, list_store
+from banscreen.screen import build_index
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
+    refresh_hours: Annotated[float, typer.Option(min=0.0, help="Fetch the configured lists and switch versions "
+                                                               "this often (0: never).")] = 0.0,
+    db: DbOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Run the HTTP API and the review page (uvicorn)."""
+    import os
+
+    import uvicorn
+
+    if home:
+        os.environ["BANSCREEN_HOME"] = str(home)
+    if db:
+        os.environ["BANSCREEN_DB"] = db
+    os.environ["BANSCREEN_REFRESH_HOURS"] = str(refresh_hours)
+    store = list_store(home)
+    store.ensure_bundled()
+    build_index(store, store.select(dt.date.today()).versions)  # the index cache, before workers start
+    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /docs), {workers} worker(s)"))
+    uvicorn.run("banscreen.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", proxy_headers=False)

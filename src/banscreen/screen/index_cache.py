@@ -1,0 +1,62 @@
+"""The name index over a set of list versions: built once, cached on disk in the list
+store and kept in memory for the life of the process. The cache key covers the
+versions, the normalization tables and banscreen's version, so a stale index is never
+used; a damaged cache file is rebuilt, never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from importlib import resources
+from typing import Iterable
+
+from banscreen.lists.store import ListStore, ListVersion
+from banscreen.match.index import NameIndex
+from banscreen.model import ListEntry
+from banscreen.version import __version__
+
+log = logging.getLogger(__name__)
+
+
+def _index_key(versions: Iterable[ListVersion]) -> str:
+    tables = resources.files("banscreen.data").joinpath("names.yaml").read_bytes()
+    h = hashlib.sha256(__version__.encode() + tables)
+    for v in sorted(versions, key=lambda v: v.label):
+        h.update(v.label.encode())
+    return h.hexdigest()[:20]
+
+
+_LOADED: dict[str, NameIndex] = {}  # in this process, by cache key
+
+
+def build_index(store: ListStore, versions: Iterable[ListVersion], cache: bool = True) -> NameIndex:
+    """The name index over these versions: built once, then loaded from the store's cache
+    (the cache key covers the versions, the normalization tables and banscreen's version)
+    and kept in memory for the life of the process."""
+    versions = tuple(versions)
+    key = _index_key(versions)
+    if cache and key in _LOADED:
+        return _LOADED[key]
+    path = store.root / "cache" / f"index-{key}.pickle"
+    if cache and path.exists():
+        try:
+            with path.open("rb") as fh:
+                _LOADED[key] = pickle.load(fh)
+                return _LOADED[key]
+        except Exception as exc:  # a stale or damaged cache is rebuilt, never trusted
+            log.warning("index cache %s not loaded (%s: %s); rebuilding it", path, type(exc).__name__, exc)
+            path.unlink(missing_ok=True)
+    entries: list[ListEntry] = []
+    for v in versions:
+        entries.extend(store.entries(v))
+    index = NameIndex(entries)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{id(index)}")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        _LOADED.clear()  # keep one index in memory, not one per as-of date ever used
+        _LOADED[key] = index
+    return index
