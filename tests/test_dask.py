@@ -170,3 +170,28 @@ def test_parquet_partitions_read_by_the_workers(client, screener, parties_file, 
     remote = records(screen_parquet_on_cluster(client, screener, path))
     assert len(remote) == 1500 and remote == local
     assert [r["row"] for r in remote] == list(range(1, 1501))
+
+
+def test_parquet_on_the_cluster_reads_rows_as_a_local_run_does(client, screener, tmp_path):
+    """Address, city and postcode columns join the address, ids are stripped, an empty
+    name is an error row: the same subjects on the workers as in one process."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from banscreen.scale.dask_screen import screen_parquet_on_cluster
+
+    table = pa.table({"customer_id": ["  C-001 ", "C-002", "C-003"],
+                      "name": ["Huawei Technologies Co., Ltd.", "", "Nordic Fibre Networks AB"],
+                      "address": ["Bantian", "Main St 1", "Kungsgatan 2"],
+                      "city": ["Shenzhen", "Springfield", "Stockholm"],
+                      "postcode": ["518129", None, "111 43"],
+                      "country": ["CN", "US", "SE"]})
+    path = tmp_path / "addresses.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    local = list(screener.screen_all(read_parties(path)))
+    remote = list(screen_parquet_on_cluster(client, screener, path))
+    assert records(remote) == records(local)
+    first = remote[0].subject
+    assert first.id == "C-001" and first.address == "Bantian, Shenzhen, 518129"
+    assert remote[1].reason == "empty name in column 'name'" and remote[1].line == 2
+    assert remote[2].subject.address == "Kungsgatan 2, Stockholm, 111 43"

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 from typing import Any, Iterator, Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, UploadFile
@@ -20,6 +21,7 @@ from banscreen.report.records import destination_record, equipment_record, match
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
 from banscreen.store import CaseStore
 
+log = logging.getLogger(__name__)
 AlertId = Path(ge=1, le=MAX_DB_ID, description="alert id")  # database integers are bounded
 
 
@@ -85,16 +87,21 @@ async def _batch_parties(request: Request, file: Optional[UploadFile]) -> list[P
     try:
         raw = json.loads(await request.body())
         return [PartyIn(**p) for p in raw]
-    except Exception:
+    except Exception as exc:  # any malformed body is the client's to fix: a 422, not a 500
+        log.info("batch body refused: %s: %s", type(exc).__name__, exc)
         raise HTTPException(422, "expected a JSON array of {name, country, address, as_of}") from None
 
 
 def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
     """The /v1 routes over the lists in force (`lists.current`) and the case store."""
     api = APIRouter()
-    screener_role, reviewer_role, admin_role = auth.role(Role.SCREENER), auth.role(Role.REVIEWER), \
-        auth.role(Role.ADMIN)
+    _screening_routes(api, lists, auth.role(Role.SCREENER))
+    _list_routes(api, lists, auth.role(Role.SCREENER), auth.role(Role.ADMIN))
+    _case_routes(api, cases, auth.role(Role.SCREENER), auth.role(Role.REVIEWER), auth.role(Role.ADMIN))
+    return api
 
+
+def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None:
     def screen_one(p: PartyIn) -> ScreenResult:
         screener = lists.current.parties
         as_of = p.as_of or dt.date.today()
@@ -102,12 +109,6 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
         result = one.screen(Subject(row=1, line=0, name=p.name, country=p.country, address=p.address))
         return ScreenResult(name=p.name, as_of=as_of, matches=[match_record(m) for m in result.matches],
                             destinations=[destination_record(d) for d in result.destinations])
-
-    @api.post("/v1/lists/refresh", tags=["lists"])
-    def refresh_lists(fetch: bool = False, who: Principal = Depends(admin_role)) -> dict:
-        """Switch to the newest list versions in the store (after `lists import`), or with
-        `fetch=true` first fetch the configured sources as `lists update` does."""
-        return lists.refresh(fetch)
 
     @api.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
     def screen_party(body: PartyIn, who: Principal = Depends(screener_role)) -> ScreenResult:
@@ -137,6 +138,15 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
             out.append({"label": asset.label, "findings": [equipment_record(f) for f in findings]})
         return {"as_of": as_of.isoformat(), "assets": out}
 
+
+
+def _list_routes(api: APIRouter, lists: LoadedLists, screener_role, admin_role) -> None:
+    @api.post("/v1/lists/refresh", tags=["lists"])
+    def refresh_lists(fetch: bool = False, who: Principal = Depends(admin_role)) -> dict:
+        """Switch to the newest list versions in the store (after `lists import`), or with
+        `fetch=true` first fetch the configured sources as `lists update` does."""
+        return lists.refresh(fetch)
+
     @api.get("/v1/lists", tags=["lists"])
     def list_versions(who: Principal = Depends(screener_role)) -> dict:
         return {"in_force": [v.as_dict() for v in lists.current.selection.versions],
@@ -149,6 +159,9 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
             raise HTTPException(404, f"no entry {entry_id!r} in {dataset!r}")
         return {"entries": [entry_to_dict(e) for e in found]}
 
+
+
+def _case_routes(api: APIRouter, cases: CaseStore, screener_role, reviewer_role, admin_role) -> None:
     @api.get("/v1/cases", tags=["cases"])
     def list_cases(status: Literal["open", "closed", "all"] = "open",
                    list_code: Optional[str] = Query(None, alias="list"), limit: int = Query(100, ge=1, le=1000),
@@ -170,5 +183,3 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
     def verify(who: Principal = Depends(admin_role)) -> dict:
         v = cases.verify()
         return {"ok": v.ok, "events": v.events, "problem": v.problem or None, "event_id": v.event_id}
-
-    return api

@@ -67,6 +67,7 @@ def screen_parties(
     home: HomeOpt = None,
 ) -> None:
     """Screen a file of parties (names, countries, addresses) against the lists in force on a date."""
+    # Longer than 60 lines with its option declarations: the body is about 35.
     check_format(format, "parquet")
     day, pinned, codes = parse_date(as_of, "--as-of"), _pinned(list_version), parse_list_codes(lists)
     options = ScreenOptions(as_of=day, min_score=min_score, lists=codes, destinations=not no_destinations)

@@ -61,18 +61,8 @@ class DplLoader(ListLoader):
             if not name:
                 issues.append(LoadIssue(str(path), line, "entry has no name"))
                 continue
-            dates = []
-            for fld in ("Effective_Date", "Expiration_Date", "Last_Update"):
-                try:
-                    d = parse_date(get[fld], _DATE_FORMATS)
-                except ValueError as exc:
-                    issues.append(LoadIssue(str(path), line, f"{fld}: {exc}; read as empty"))
-                    d = None
-                if d is not None and not plausible(d):
-                    issues.append(LoadIssue(str(path), line, f"{fld}: implausible date {d.isoformat()}; read as empty"))
-                    d = None
-                dates.append(d)
-            start, end, updated = dates
+            start, end, updated = (_date(get, fld, str(path), line, issues)
+                                   for fld in ("Effective_Date", "Expiration_Date", "Last_Update"))
             if updated and (newest is None or updated > newest) and updated <= dt.date.today():
                 newest = updated
             key = (name.upper(), get["Effective_Date"], get["Expiration_Date"])
@@ -88,22 +78,36 @@ class DplLoader(ListLoader):
             if get["FR_Citation"] and get["FR_Citation"] not in g["citations"]:
                 g["citations"].append(clean(get["FR_Citation"]))
 
-        entries = [
-            ListEntry(
-                dataset=self.dataset,
-                list="DPL",
-                entry_id=stable_id("DPL", g["name"], key[1]),
-                kind=UNKNOWN,
-                name=g["name"],
-                addresses=tuple(g["addresses"]),
-                countries=tuple(g["countries"]),
-                programs=("EAR denial order",),
-                start_date=g["start"],
-                end_date=g["end"],
-                remarks=g["action"],
-                source_url=SOURCE_URL,
-                citation="; ".join(g["citations"]),
-            )
-            for key, g in groups.items()
-        ]
+        entries = [self._entry(key, g) for key, g in groups.items()]
         return LoadResult(entries=entries, rows=rows, issues=issues, published=newest)
+
+    def _entry(self, key: tuple[str, str, str], g: dict) -> ListEntry:
+        """One denial order: the rows of one name and one pair of dates, merged."""
+        return ListEntry(
+            dataset=self.dataset,
+            list="DPL",
+            entry_id=stable_id("DPL", g["name"], key[1]),
+            kind=UNKNOWN,
+            name=g["name"],
+            addresses=tuple(g["addresses"]),
+            countries=tuple(g["countries"]),
+            programs=("EAR denial order",),
+            start_date=g["start"],
+            end_date=g["end"],
+            remarks=g["action"],
+            source_url=SOURCE_URL,
+            citation="; ".join(g["citations"]),
+        )
+
+
+def _date(get: dict[str, str], fld: str, path: str, line: int, issues: list[LoadIssue]) -> dt.date | None:
+    """A row's date field, or None (with an issue) when it is unreadable or implausible."""
+    try:
+        d = parse_date(get[fld], _DATE_FORMATS)
+    except ValueError as exc:
+        issues.append(LoadIssue(path, line, f"{fld}: {exc}; read as empty"))
+        return None
+    if d is not None and not plausible(d):
+        issues.append(LoadIssue(path, line, f"{fld}: implausible date {d.isoformat()}; read as empty"))
+        return None
+    return d

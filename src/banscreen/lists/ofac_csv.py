@@ -67,31 +67,7 @@ class OfacCsvLoader(ListLoader):
         issues: list[LoadIssue] = []
         sdn_rows = _rows(sdn_path, SDN_COLUMNS, issues)
 
-        aliases: dict[str, list[str]] = defaultdict(list)
-        addresses: dict[str, list[str]] = defaultdict(list)
-        countries: dict[str, list[str]] = defaultdict(list)
-        comments: dict[str, list[str]] = defaultdict(list)
-        alt = _find(folder, "alt")
-        if alt is not None:
-            for line, (ent, _num, _type, name, _remarks) in _rows(alt, 5, issues):
-                if name:
-                    aliases[ent].append(clean(name))
-                else:
-                    issues.append(LoadIssue(str(alt), line, "alias row with no name"))
-        add = _find(folder, "add")
-        if add is not None:
-            for _line, (ent, _num, street, city, country, _remarks) in _rows(add, 6, issues):
-                address = ", ".join(p for p in (street, city, country) if p)
-                if address:
-                    addresses[ent].append(clean(address))
-                iso = to_iso2(country) if country else None
-                if iso and iso not in countries[ent]:
-                    countries[ent].append(iso)
-        comments_path = _find(folder, "sdn_comments")
-        if comments_path is not None:
-            for _line, (ent, text) in _rows(comments_path, 2, issues):
-                comments[ent].append(text)
-
+        aliases, addresses, countries, comments = _side_files(folder, issues)
         entries = []
         for line, f in sdn_rows:
             ent, name, sdn_type, program = f[0], clean(f[1]), f[2].lower(), f[3]
@@ -138,3 +114,33 @@ def _find(folder: Path, stem: str) -> Path | None:
 def _count_bad(issues: list[LoadIssue], path: Path) -> int:
     """Malformed records were still rows of the file: count them in `rows`."""
     return sum(1 for i in issues if i.path == str(path) and i.reason.startswith(("expected", "unreadable")))
+
+
+def _side_files(folder: Path, issues: list[LoadIssue]) -> tuple[dict[str, list[str]], ...]:
+    """(aliases, addresses, countries, comments) by ent_num, from alt.csv, add.csv and
+    sdn_comments.csv where the folder has them."""
+    aliases: dict[str, list[str]] = defaultdict(list)
+    addresses: dict[str, list[str]] = defaultdict(list)
+    countries: dict[str, list[str]] = defaultdict(list)
+    comments: dict[str, list[str]] = defaultdict(list)
+    alt = _find(folder, "alt")
+    if alt is not None:
+        for line, (ent, _num, _type, name, _remarks) in _rows(alt, 5, issues):
+            if name:
+                aliases[ent].append(clean(name))
+            else:
+                issues.append(LoadIssue(str(alt), line, "alias row with no name"))
+    add = _find(folder, "add")
+    if add is not None:
+        for _line, (ent, _num, street, city, country, _remarks) in _rows(add, 6, issues):
+            address = ", ".join(p for p in (street, city, country) if p)
+            if address:
+                addresses[ent].append(clean(address))
+            iso = to_iso2(country) if country else None
+            if iso and iso not in countries[ent]:
+                countries[ent].append(iso)
+    comments_path = _find(folder, "sdn_comments")
+    if comments_path is not None:
+        for _line, (ent, text) in _rows(comments_path, 2, issues):
+            comments[ent].append(text)
+    return aliases, addresses, countries, comments

@@ -72,30 +72,11 @@ class OfacXmlLoader(ListLoader):
             entity_id = ent.get("id", "")
             general = ent.find(NS + "generalInfo")
             kind = KINDS.get(_t(general, "entityType"), ORGANIZATION)
-            primary, aliases = "", []
-            for name in ent.iter(NS + "name"):
-                is_primary = _t(name, "isPrimary") == "true"
-                for tr in name.iter(NS + "translation"):
-                    full = _t(tr, "formattedFullName")
-                    if not full:
-                        continue
-                    if is_primary and _t(tr, "isPrimary") == "true" and not primary:
-                        primary = full
-                    elif full not in aliases:
-                        aliases.append(full)
+            primary, aliases = _names(ent)
             if not primary:
                 issues.append(LoadIssue(where, 0, f"entity {entity_id} has no primary name; skipped"))
                 continue
-            addresses, countries = [], []
-            for addr in ent.iter(NS + "address"):
-                country = _t(addr, "country")
-                parts = [clean(p.findtext(NS + "value") or "") for p in addr.iter(NS + "addressPart")]
-                text = ", ".join(p for p in [*parts, country] if p)
-                if text and text not in addresses:
-                    addresses.append(text)
-                iso = to_iso2(country) if country else None
-                if iso and iso not in countries:
-                    countries.append(iso)
+            addresses, countries = _addresses(ent)
             programs = tuple(clean(p.text or "") for p in ent.iter(NS + "sanctionsProgram") if p.text)
             remarks = "; ".join(clean(r.text or "") for r in ent.iter(NS + "remarks") if r.text)
             related = [clean(r.text or "") for r in ent.iter(NS + "relatedEntity") if r.text]
@@ -114,3 +95,35 @@ class OfacXmlLoader(ListLoader):
                     countries=tuple(countries), programs=programs, start_date=start, remarks=remarks,
                     source_url=SOURCE_URL))
         return LoadResult(entries=entries, rows=rows, issues=issues, published=published)
+
+
+def _names(ent) -> tuple[str, list[str]]:
+    """An entity's primary name (its primary name's primary translation) and its other
+    names and translations (other scripts among them)."""
+    primary, aliases = "", []
+    for name in ent.iter(NS + "name"):
+        is_primary = _t(name, "isPrimary") == "true"
+        for tr in name.iter(NS + "translation"):
+            full = _t(tr, "formattedFullName")
+            if not full:
+                continue
+            if is_primary and _t(tr, "isPrimary") == "true" and not primary:
+                primary = full
+            elif full not in aliases:
+                aliases.append(full)
+    return primary, aliases
+
+
+def _addresses(ent) -> tuple[list[str], list[str]]:
+    """An entity's addresses as text, and their countries as ISO codes."""
+    addresses, countries = [], []
+    for addr in ent.iter(NS + "address"):
+        country = _t(addr, "country")
+        parts = [clean(p.findtext(NS + "value") or "") for p in addr.iter(NS + "addressPart")]
+        text = ", ".join(p for p in [*parts, country] if p)
+        if text and text not in addresses:
+            addresses.append(text)
+        iso = to_iso2(country) if country else None
+        if iso and iso not in countries:
+            countries.append(iso)
+    return addresses, countries

@@ -128,6 +128,10 @@ def bundled_snapshot() -> list[dict]:
 
 
 class ListStore:
+    """Versioned list data on disk: every import is a new, immutable version folder
+    (entries, issues, manifest), written aside and renamed into place, so a reader sees a
+    whole version or none. `select` picks the versions in force on a date."""
+
     def __init__(self, root: Path | None = None):
         self.root = Path(root) if root else default_root()
         self.lists_dir = self.root / "lists"
@@ -142,6 +146,10 @@ class ListStore:
         published: dt.date | None = None,
         source: str | None = None,
     ) -> ImportOutcome:
+        """Import a list file as a new version of its dataset: the loader is picked by
+        `format` or sniffed; `published` defaults to the file's own date, else an
+        estimate. Atomic, and identical content is not imported twice (the outcome says
+        which version holds it)."""
         path = Path(path)
         loader = loader_for(path, format)
         dataset = dataset or loader.dataset

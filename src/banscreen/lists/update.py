@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -25,6 +26,8 @@ import yaml
 from banscreen.lists import loader_for
 from banscreen.lists.interface import ListError
 from banscreen.lists.store import Diff, ListStore
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "banscreen-lists-update/0.1 (+https://github.com/banscreen/banscreen)"
 
@@ -65,6 +68,9 @@ def load_sources(config: Path | None, root: Path) -> list[Source]:
 
 
 class Updater:
+    """Fetches list sources (conditional requests, retries, size limits) and imports what
+    changed, refusing broken or shrunken files; each source's result is an Outcome."""
+
     def __init__(self, store: ListStore, *, timeout: float = 60.0, retries: int = 3, backoff: float = 1.0,
                  max_bytes: int = 512 * 2**20, max_drop: float = 0.2, force: bool = False):
         self.store, self.timeout, self.retries, self.backoff = store, timeout, retries, backoff
@@ -74,7 +80,8 @@ class Updater:
     def _state(self) -> dict:
         try:
             return json.loads(self.state_path.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # no state yet, or a damaged one: fetch unconditionally
+            log.debug("no usable update state at %s", self.state_path)
             return {}
 
     def _save_state(self, state: dict) -> None:
@@ -91,6 +98,7 @@ class Updater:
             try:
                 fetched = self._fetch(source, known, work / source.filename)
             except ListError as exc:
+                log.warning("list source %s failed: %s", source.name, exc)
                 return Outcome(source.name, "failed", str(exc))
             if fetched is None:
                 return Outcome(source.name, "unchanged", f"{source.url}: not modified (HTTP 304)")
@@ -151,6 +159,7 @@ class Updater:
         try:
             result = loader_for(path, source.format).load(path)  # parse fully before anything is imported
         except ListError as exc:
+            log.warning("list source %s refused: %s", source.name, exc)
             return Outcome(source.name, "refused", f"refused: {exc}")
         current = self.store.versions(source.dataset)
         if current and not self.force:

@@ -15,6 +15,9 @@ DATA_PERMISSIONS = {"android.permission.READ_SMS", "android.permission.READ_CALL
 
 
 class IndicatorMatcher:
+    """A scan unit's observations against the indicator set: exact values, package
+    prefixes, hosts (and their subdomains), URLs, and risky permission sets."""
+
     def __init__(self, indicators: Iterable[Indicator]):
         self.exact: dict[tuple[str, str], list[Indicator]] = {}
         self.prefixes: list[Indicator] = []

@@ -123,6 +123,10 @@ class _Hit:
 
 
 class VendorResolver:
+    """Observations of an asset in, covered-vendor findings out: each observation gives
+    signals (MAC prefix, enterprise number, CPE, purl, vendor names, free text), and the
+    signals for one vendor combine as independent evidence into a confidence."""
+
     def __init__(self, vendors: Sequence[CoveredVendor], oui_registry: Mapping[int, str]):
         self.vendors = {v.id: v for v in vendors}
         # vendor strings: a name index over every vendor name and brand
@@ -175,6 +179,8 @@ class VendorResolver:
 
     # -- one observation -> signals ------------------------------------------------------
     def _signals_uncached(self, kind: str, value: str) -> tuple[_Hit, ...]:
+        """The vendors one observation points at. Longer than 60 lines: one short branch per
+        kind of observation (MAC, OID, CPE, purl, names, free text), read best in one place."""
         value = value.strip()
         if not value:
             return ()

@@ -71,6 +71,10 @@ def _deletes(token: str) -> set[str]:
 
 
 class NameIndex:
+    """Candidate retrieval and scoring over every name of a set of list entries: an
+    inverted index on tokens (with one-deletion keys for typos and joined-word keys),
+    word weights by rarity, and full scoring of only the best candidates."""
+
     def __init__(self, entries: Sequence[ListEntry], weights: "NameIndex | None" = None):
         """`weights`: take word rarity from another index (a delta index scores a few
         new entries exactly as the full index would)."""

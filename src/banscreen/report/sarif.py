@@ -43,6 +43,8 @@ class SarifFormat(Formatter):
         return summary
 
     def document(self, findings: list[Finding], problems: list[LoadIssue]) -> dict:
+        """The SARIF 2.1.0 log of one run: rules, results and unreadable inputs."""
+        # Longer than 60 lines: most of it is the SARIF document written out as one literal.
         ctx = self.context
         rules: dict[str, dict] = {}
         for f in findings:
