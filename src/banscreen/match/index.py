@@ -85,7 +85,7 @@ class NameIndex:
             for raw in entry.names:
                 if not raw or not raw.strip():
                     continue
-                for norm in nm.variants(raw):
+                for norm in nm.variants(raw, decorated=False):
                     if not norm.tokens or (e_idx, norm.tokens) in seen:
                         continue
                     seen.add((e_idx, norm.tokens))
@@ -109,6 +109,12 @@ class NameIndex:
             if canon is not None or tok in set(synonyms.values()):
                 by_canonical[canon or tok].append(tok)
         self.by_canonical = dict(by_canonical)
+        by_number: dict[str, list[str]] = defaultdict(list)  # "3" -> ["3", "3rd", "third"]
+        for tok in self.postings:
+            value = nm.number_value(tok)
+            if value is not None:
+                by_number[value].append(tok)
+        self.by_number = dict(by_number)
 
         n = max(len(self.names), 1)
         if weights is not None:
@@ -120,6 +126,7 @@ class NameIndex:
             self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
         self._common = max(50, int(n * COMMON_TOKEN_SHARE))
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
+        self.can_be_inside = [len(item.norm.tokens) > 1 or bool(item.norm.legal) for item in self.names]
         self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
         deletes: dict[str, set[str]] = defaultdict(set)
@@ -175,6 +182,12 @@ class NameIndex:
             found[token] = 1.0
         for variant in self.by_canonical.get(nm.tables().synonyms.get(token, token), ()):
             found[variant] = 1.0
+        value = nm.number_value(token)
+        for other in self.by_number.get(value, ()) if value is not None else ():
+            found.setdefault(other, 1.0)
+        for other in (*nm.tables().abbreviations.get(token, ()), *nm.nicknames().get(token, ())):
+            if other in self.postings and other not in found:
+                found[other] = nm.token_similarity(token, other)
         if len(token) > nm.SHORT_TOKEN:
             keys = _deletes(token) | {token}
             for key in keys:
@@ -220,13 +233,25 @@ class NameIndex:
                 acc[n_idx] += w
         nw = self.name_weight
         out = {}
+        # The list name may lie whole inside a longer query (names.contained_feature): a
+        # name of two words or more, or of one word with a legal form.
+        inside_needed = cutoff / nm.CONTAINED_MAX if len(query.tokens) > 1 else math.inf
+        can_be_inside = self.can_be_inside
         for n_idx, shared in acc.items():
             denominator = q_weight + nw[n_idx]
             bound = 2 * (shared + slack) / denominator
+            estimate = 2 * shared / denominator
+            if shared + slack >= inside_needed * nw[n_idx] and can_be_inside[n_idx]:
+                inside = nm.CONTAINED_MAX * (shared + slack) / nw[n_idx]
+                if inside > bound:
+                    bound = inside if inside < nm.CONTAINED_MAX else nm.CONTAINED_MAX
+                inside = nm.CONTAINED_MAX * shared / nw[n_idx]
+                if inside > estimate:
+                    estimate = inside if inside < nm.CONTAINED_MAX else nm.CONTAINED_MAX
             if bound >= cutoff:
                 # the estimate is left uncapped: among names sharing everything with
                 # the query, the one with least else ranks first
-                out[n_idx] = (2 * shared / denominator, bound if bound < 1.0 else 1.0)
+                out[n_idx] = (estimate, bound if bound < 1.0 else 1.0)
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             out[n_idx] = (max(estimate, nm.JOINED_MAX), max(bound, nm.JOINED_MAX))
@@ -269,7 +294,7 @@ class NameIndex:
     def _score(
         self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
     ) -> Hit:
-        score, features = nm.compare(query, item.norm, self.weight)
+        score, features = nm.compare(query, item.norm, self.weight, contained=entry.kind != "person")
         if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
             features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,
                                            f"one-word alias '{item.name}' of {entry.name}"))

@@ -16,11 +16,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable, Mapping, Sequence
 
+import jellyfish
 import yaml
 from anyascii import anyascii
+from num2words import num2words
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA, Levenshtein
 
+from banscreen.match.disguise import segments, spelled_out, undisguise
 from banscreen.model import Feature
 
 # Tokens at most this long must match exactly (or as an initial): one edit in a 3-letter
@@ -30,6 +33,14 @@ SHORT_TOKEN = 3
 # form: what reports call an exact match (error, not warning) and what resolves a vendor.
 EXACT_SCORE = 0.95
 INITIAL_SIMILARITY = 0.6
+# A word against its abbreviation or expansion (LAB / LABORATORY, AIR / AIRLINES): the
+# same word as a list would write it, a little less sure than the same spelling.
+ABBREVIATION_SIMILARITY = 0.9
+# A given name against its nickname (BILL / WILLIAM): usually the same person, but a
+# nickname is shared by several names.
+NICKNAME_SIMILARITY = 0.85
+# Surnames that sound alike and are two edits apart (MEIER / MAYER).
+SOUND_ALIKE_SIMILARITY = 0.8
 # Short legal forms that are also ordinary words or name particles ("as", "sa", "ab")
 # count as a legal form only at the end of a name; these may also lead it.
 # Legal-form words at least this long are recognised with typos ("COMAPNY", "LIMIED");
@@ -44,12 +55,14 @@ class NormalizedName:
     tokens: tuple[str, ...]  # distinctive tokens, in the name's order
     legal: tuple[str, ...] = ()  # canonical legal forms found in the name
     folded: tuple[str, ...] = ()  # every token, legal forms included, in order
+    undone: tuple[str, ...] = ()  # disguises undone to read the name (markup, look-alike letters, ...)
+    part: str = ""  # for a part of a longer name: how it was found ("branch or office suffix", ...)
+    aside: str = ""  # ... and the words set aside
 
     @property
     def canonical(self) -> tuple[str, ...]:
         """Tokens with spelling variants folded together, in order."""
-        syn = tables().synonyms
-        return tuple(syn.get(t, t) for t in self.tokens)
+        return _canonical(self.tokens)
 
     @property
     def text(self) -> str:
@@ -68,6 +81,12 @@ class NormalizedName:
         return self.text + legal
 
 
+@lru_cache(maxsize=200_000)
+def _canonical(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    syn = tables().synonyms
+    return tuple(number_value(t) or syn.get(t, t) for t in tokens)
+
+
 @dataclass(frozen=True, slots=True)
 class Tables:
     legal: Mapping[tuple[str, ...], str]
@@ -77,6 +96,9 @@ class Tables:
     stopwords: frozenset[str]
     cjk_terms: Mapping[str, str]
     cjk_max_len: int
+    abbreviations: Mapping[str, frozenset[str]]  # word -> its abbreviations and expansions
+    generic: frozenset[str]  # common business words and place names: never what identifies a name
+    numbers: Mapping[str, str]  # "third", "twelve" -> "3", "12"
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +114,11 @@ def tables() -> Tables:
             legal.setdefault(abbreviated, canonical)
     synonyms = {str(v): str(k) for k, vs in raw["synonyms"].items() for v in vs}
     cjk = {str(k): str(v) for k, v in raw["cjk_terms"].items()}
+    abbreviations: dict[str, set[str]] = {}
+    for group in raw["abbreviations"]:
+        words = {str(w) for w in group}
+        for w in words:
+            abbreviations.setdefault(w, set()).update(words - {w})
     return Tables(
         legal=legal,
         legal_max_len=max(len(k) for k in legal),
@@ -100,7 +127,57 @@ def tables() -> Tables:
         stopwords=frozenset(str(s) for s in raw["stopwords"]),
         cjk_terms=cjk,
         cjk_max_len=max(len(k) for k in cjk),
+        abbreviations={k: frozenset(v) for k, v in abbreviations.items()},
+        generic=frozenset(str(w) for w in raw["generic_words"]) | frozenset(synonyms) | frozenset(synonyms.values())
+        | frozenset(abbreviations) | _place_words(),
+        numbers=_number_words(),
     )
+
+
+def _place_words() -> frozenset[str]:
+    """One-word country and subdivision names (pycountry's ISO 3166 data), folded."""
+    import pycountry
+
+    words = set()
+    for item in [*pycountry.countries, *pycountry.subdivisions]:
+        for name in (getattr(item, "name", ""), getattr(item, "common_name", "")):
+            folded = anyascii(name).lower().replace("'", "")
+            if folded and " " not in folded and folded.isalpha():
+                words.add(folded)
+    return frozenset(words)
+
+
+def distinctive(token: str, weight: float) -> bool:
+    """Whether a word can identify a name: rare in the lists (`weight`) and not a common
+    business word or a place."""
+    return weight >= DISTINCTIVE_WEIGHT and token not in tables().generic and not token.isdigit()
+
+
+def _number_words() -> dict[str, str]:
+    """Number words (cardinal and ordinal, 0 to 100) -> digits, from num2words."""
+    out = {}
+    for n in range(2, 101):  # not "one" or "first": words of names ("One Vision", "First Bank")
+        for word in (num2words(n), num2words(n, to="ordinal")):
+            folded = word.replace("-", "").replace(" ", "")
+            out[folded] = str(n)
+    return out
+
+
+@lru_cache(maxsize=1)
+def nicknames() -> dict[str, frozenset[str]]:
+    """Given name -> its nicknames and the names it is a nickname of (the `nicknames`
+    package's table: Bill/William, Bob/Robert, Ben/Benjamin, ...)."""
+    import csv
+    import io
+
+    text = resources.files("nicknames").joinpath("names.csv").read_text("utf-8")
+    related: dict[str, set[str]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        a, b = row["name1"].strip().lower(), row["name2"].strip().lower()
+        if a and b and a != b:
+            related.setdefault(a, set()).add(b)
+            related.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in related.items()}
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -210,6 +287,19 @@ def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     return core, legal
 
 
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def number_value(token: str) -> str | None:
+    """The number a token writes ('third', '3rd', 'twelve', '12' -> digits), else None."""
+    if token.isdigit():
+        return str(int(token)) if len(token) < 10 else token
+    m = _ORDINAL.match(token)
+    if m:
+        return str(int(m.group(1)))
+    return tables().numbers.get(token)
+
+
 def normalize(name: str, joined_pinyin: bool = True) -> NormalizedName:
     t = tables()
     tokens = fold(name, joined_pinyin)
@@ -218,14 +308,39 @@ def normalize(name: str, joined_pinyin: bool = True) -> NormalizedName:
     return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens))
 
 
-def variants(name: str) -> tuple[NormalizedName, ...]:
-    """The normalized forms a name is compared under: one, or for a Chinese-script name
-    both joined ("huawei") and syllable-split ("hua wei") pinyin."""
-    first = normalize(name)
-    if not has_han(name):
-        return (first,)
-    split = normalize(name, joined_pinyin=False)
-    return (first,) if split.tokens == first.tokens else (first, split)
+def _forms(text: str) -> list[NormalizedName]:
+    """One normalized form, or for a Chinese-script name both joined ("huawei") and
+    syllable-split ("hua wei") pinyin."""
+    first = normalize(text)
+    if not has_han(text):
+        return [first]
+    split = normalize(text, joined_pinyin=False)
+    return [first] if split.tokens == first.tokens else [first, split]
+
+
+@lru_cache(maxsize=20_000)
+def variants(name: str, decorated: bool = True) -> tuple[NormalizedName, ...]:
+    """The normalized forms a name is compared under: the name as it reads (disguises
+    undone, see disguise.py), with letters written one by one joined, and the parts of a
+    decorated name that may be the listed party (before a branch suffix, each side of a
+    c/o wrapper, ...), each marked with what was undone or set aside. A list's own names
+    are not `decorated`: their parts are not searched on their own."""
+    reading = undisguise(name)
+    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone) for f in _forms(reading.text)]
+    joined = spelled_out(reading.text)
+    if joined is not None:
+        undone = (*reading.undone, "letters written one by one joined")
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone) for f in _forms(joined)]
+    for seg in segments(reading.text) if decorated else ():
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside)
+                for f in _forms(seg.text)]
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    unique = []
+    for form in out:
+        if (form.tokens, form.legal) not in seen:
+            seen.add((form.tokens, form.legal))
+            unique.append(form)
+    return tuple(unique)
 
 
 def allowed_edits(length: int) -> int:
@@ -251,16 +366,33 @@ def token_similarity(a: str, b: str) -> float:
     syn = tables().synonyms
     if syn.get(a, a) == syn.get(b, b):
         return 1.0
+    if (a[0].isdigit() or b[0].isdigit()) and number_value(a) is not None and number_value(a) == number_value(b):
+        return 1.0  # 3rd / third, 12 / twelve
     if len(a) == 1 or len(b) == 1:  # an initial: "J" ~ "john"
         return INITIAL_SIMILARITY if (a[0] == b[0] and len(a) != len(b)) else 0.0
+    t = tables()
+    if b in t.abbreviations.get(a, ()):  # lab / laboratory, air / airlines
+        return ABBREVIATION_SIMILARITY
+    if b in nicknames().get(a, ()):  # bill / william
+        return NICKNAME_SIMILARITY
     shorter = min(len(a), len(b))
     limit = allowed_edits(shorter)
     if limit == 0 or abs(len(a) - len(b)) > limit:
-        return 0.0
+        return _sound_alike(a, b)
     d = OSA.distance(a, b, score_cutoff=limit)
     if d > limit:
-        return 0.0
+        return _sound_alike(a, b)
     return 1.0 - d / max(len(a), len(b))
+
+
+def _sound_alike(a: str, b: str) -> float:
+    """Names that sound alike (the same Soundex code: Meier/Mayer) and are at most two
+    edits apart, for names of 4+ letters; below any exact spelling."""
+    if a[0] != b[0] or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2 or not (a.isalpha() and b.isalpha()):
+        return 0.0  # (Soundex keeps the first letter)
+    if OSA.distance(a, b, score_cutoff=2) > 2 or jellyfish.soundex(a) != jellyfish.soundex(b):
+        return 0.0
+    return SOUND_ALIKE_SIMILARITY
 
 
 Weight = Callable[[str], float]
@@ -290,6 +422,48 @@ def align_tokens(
     return out
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=200_000)
+def _numbers(tokens: tuple[str, ...]) -> tuple[frozenset[str], bool]:
+    """The numbers a name writes (in digits or in words), and whether any is in digits."""
+    found, digits = set(), False
+    for tok in tokens:
+        value = number_value(tok)
+        if value is not None:
+            found.add(value)
+            digits = digits or tok[0].isdigit()
+        elif any(ch.isdigit() for ch in tok):  # "pma243", "48thcentral"
+            found.update(str(int(d)) if len(d) < 10 else d for d in _DIGITS.findall(tok))
+            digits = True
+    return frozenset(found), digits
+
+
+# Numbered entities ("Company 7", "Branch 216") with other numbers, or a number on one
+# side only, are different parties more often than not.
+NUMBER_PENALTY = 0.15
+
+
+def number_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
+    """A qualifier when the numbers in the two names differ; None when they agree."""
+    (a, digits_a), (b, digits_b) = _numbers(query.folded or query.tokens), _numbers(candidate.folded or candidate.tokens)
+    if a == b or not (digits_a or digits_b):  # number words alone may be typos ("Sven Star")
+        return None
+    return Feature("numbers", -NUMBER_PENALTY, f"numbers differ: {' '.join(sorted(a)) or 'none'} vs "
+                                              f"{' '.join(sorted(b)) or 'none'}")
+
+
+# A patronymic (NASIMOVICH, PETROVNA, OGLU) present on one side only: lists and files
+# add or leave it out freely, so its absence costs a quarter of its weight.
+PATRONYMIC = re.compile(r"^[a-z]{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy|qizi)$")
+PATRONYMIC_SHARE = 0.25
+
+
+def _unmatched_share(token: str) -> float:
+    return PATRONYMIC_SHARE if PATRONYMIC.match(token) else 1.0
+
+
 def token_feature(
     query: NormalizedName, candidate: NormalizedName, weight: Weight, similarity: Similarity = token_similarity
 ) -> Feature:
@@ -313,8 +487,8 @@ def token_feature(
         matched_c.add(j)
         parts.append(f"{q[i]}={c[j]}" if s == 1.0 else f"{q[i]}~{c[j]}({s:.2f})")
     total = sum(2 * wc[j] for j in matched_c)
-    total += sum(weight(q[i]) for i in range(len(q)) if i not in matched_q)
-    total += sum(wc[j] for j in range(len(c)) if j not in matched_c)
+    total += sum(weight(q[i]) * _unmatched_share(q[i]) for i in range(len(q)) if i not in matched_q)
+    total += sum(wc[j] * _unmatched_share(c[j]) for j in range(len(c)) if j not in matched_c)
     score = gained / total if total else 0.0
     missing_q = [q[i] for i in range(len(q)) if i not in matched_q]
     missing_c = [c[j] for j in range(len(c)) if j not in matched_c]
@@ -333,13 +507,15 @@ JOINED_MIN = 0.85
 JOINED_MAX = 0.95
 
 
-def joined_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
+def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_differ: bool = False) -> Feature:
     """Edit similarity of the names with spaces removed, in order, with and without
     their legal forms: catches words joined or split ("Al Qaida" / "Alqaida",
     "S.A.DE C.V." / "S.A. de C.V.") that token pairing misses. It speaks only where
     the two sides have different numbers of words (otherwise token pairing already
     compared them word by word) and the strings are nearly identical."""
     best, detail = 0.0, "same number of words: compared token by token"
+    if numbers_differ:
+        return Feature("joined", 0.0, "the names carry different numbers")
     pairs = []
     if len(query.tokens) != len(candidate.tokens):
         pairs.append((query.joined, candidate.joined))
@@ -355,13 +531,86 @@ def joined_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
     return Feature("joined", best, detail)
 
 
+# Another legal form (AG against GmbH, LLC against JSC) is a qualifier, not a miss: the
+# same company is often written with a legal form it does not have, but two companies of
+# one name and different forms exist too.
+LEGAL_FORM_PENALTY = 0.03
+
+
 def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
-    """Reported, not scored: a differing legal form rarely means a different party."""
+    """A small qualifier when both names carry a legal form and they differ."""
     if not query.legal or not candidate.legal:
         return Feature("legal_form", 0.0, "legal form absent on one side")
-    same = set(query.legal) & set(candidate.legal)
-    detail = "same legal form" if same else f"{'/'.join(query.legal)} vs {'/'.join(candidate.legal)}"
-    return Feature("legal_form", 0.0, detail)
+    if set(query.legal) & set(candidate.legal):
+        return Feature("legal_form", 0.0, "same legal form")
+    return Feature("legal_form", -LEGAL_FORM_PENALTY,
+                   f"another legal form: {'/'.join(query.legal)} vs {'/'.join(candidate.legal)}")
+
+
+# The list name found whole inside a longer query ("ZTE Corporation Shenzhen Branch"):
+# strong, but below a name that is the same up to spelling.
+CONTAINED_MAX = 0.9
+# Only a list name with distinctive words counts as contained: at least one word, and
+# half of its weight, in words of this rarity or more (weight log(1 + names/df): about
+# one name in 150 or fewer). "Trading Company" is found inside every trading company.
+DISTINCTIVE_WEIGHT = 5.0
+# Each word of a contained list name must be in the query nearly as written.
+CONTAINED_SIMILARITY = 0.9
+
+
+def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
+                      similarity: Similarity = token_similarity) -> Feature:
+    """Every word of the list name among the query's words, which has more: the listed
+    name inside a longer input (a branch, a wrapper, trailing words)."""
+    q, c = query.tokens, candidate.tokens
+    if len(q) <= len(c) or not c:
+        return Feature("contained", 0.0, "the query is not longer than the list name")
+    if len(c) == 1 and not (set(query.legal) & set(candidate.legal)):
+        # one word inside a longer name is everywhere ("Olga", "Amber"): only with the
+        # same legal form beside it ("ZTE Corporation Shenzhen Branch")
+        return Feature("contained", 0.0, "a one-word list name without the same legal form in the query")
+    pairs = [(i, j, s) for i, j, s in align_tokens(q, c, similarity) if s >= CONTAINED_SIMILARITY]
+    if len(pairs) < len(c):
+        return Feature("contained", 0.0, "not every word of the list name is in the query")
+    at = [i for i, _ in sorted(((i, j) for i, j, _ in pairs), key=lambda ij: ij[1])]
+    if any(b != a + 1 for a, b in zip(at, at[1:])):  # the list name must stand as a phrase
+        return Feature("contained", 0.0, "the words of the list name are in the query, but not together in order")
+    wc = [weight(tok) for tok in c]
+    rare = sum(w for tok, w in zip(c, wc) if distinctive(tok, w))
+    if not rare or rare < 0.5 * sum(wc):
+        return Feature("contained", 0.0, f"list name '{candidate.text}' is in the query, but its words are "
+                                         "too common to identify it there")
+    score = CONTAINED_MAX * sum(s * wc[j] for _, j, s in pairs) / sum(wc)
+    matched = {i for i, _, _ in pairs}
+    extra = " ".join(q[i] for i in range(len(q)) if i not in matched)
+    return Feature("contained", score, f"list name '{candidate.text}' found whole in the query; "
+                                       f"extra words: {extra}")
+
+
+# A part of a decorated name (before a branch suffix, one side of a c/o) scores a little
+# below the same name given alone.
+PART_PENALTY = 0.02
+
+
+# ... and much lower when the part shares only common words with the list name: "Global
+# Trading LLC Dubai Branch" is not every "Global Trading" of the lists.
+PART_COMMON_PENALTY = 0.15
+
+
+def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: Weight,
+                      similarity: Similarity) -> list[Feature]:
+    """What was undone or set aside to read the query, as features of the explanation."""
+    out = []
+    if query.undone:
+        out.append(Feature("undisguised", 0.0, "; ".join(query.undone)))
+    if query.part:
+        detail = f"{query.part}: compared '{query.original}'; set aside: '{query.aside}'"
+        shared = [candidate.tokens[j] for _, j, _ in align_tokens(query.tokens, candidate.tokens, similarity)]
+        if any(distinctive(tok, weight(tok)) for tok in shared):
+            out.append(Feature("part", -PART_PENALTY, detail))
+        else:
+            out.append(Feature("part", -PART_COMMON_PENALTY, detail + "; only common words in common"))
+    return out
 
 
 WEAK_SINGLE_TOKEN_PENALTY = 0.1
@@ -375,20 +624,31 @@ def compare(
     candidate: NormalizedName,
     weight: Weight,
     similarity: Similarity = token_similarity,
+    contained: bool = True,
 ) -> tuple[float, tuple[Feature, ...]]:
     """Score two normalized names. The base score is the best positive feature;
-    qualifiers then lower it where the evidence is thin. All features are returned
-    for the explanation."""
+    qualifiers then lower it where the evidence is thin or the forms differ. All
+    features are returned for the explanation. `contained` lets the list name count when
+    found whole inside a longer query (not for persons: more given names are more often
+    another person)."""
+    legal = legal_feature(query, candidate)
+    reading = _reading_features(query, candidate, weight, similarity)
     if query.canonical == candidate.canonical:
         exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
-        return 1.0, (exact, legal_feature(query, candidate))
+        features = (exact, legal, *reading)
+        return max(0.0, 1.0 + sum(f.score for f in features[1:])), features
+    numbers = number_feature(query, candidate)
     tok = token_feature(query, candidate, weight, similarity)
-    joined = joined_feature(query, candidate)
+    joined = joined_feature(query, candidate, numbers is not None)
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
     # word can hide inside a long string of generic ones), so it is discounted.
     joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
-    score = max(tok.score, joined.score)
-    features = [tok, joined, legal_feature(query, candidate)]
+    features = [tok, joined]
+    if contained and len(query.tokens) > len(candidate.tokens):
+        features.append(contained_feature(query, candidate, weight, similarity))
+    score = max(f.score for f in features)
+    features += [legal, *reading, *([numbers] if numbers else [])]
+    score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
         # One word against one word, not the same: little corroborates it
         # ("Cook" / "Crook", "Powell" / "Lowell").

@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 
 
 def _index_key(versions: Iterable[ListVersion]) -> str:
+    """What an index depends on: the list versions, the normalization tables and the
+    matching code itself (a change to either changes how names are indexed)."""
     tables = resources.files("banscreen.data").joinpath("names.yaml").read_bytes()
     h = hashlib.sha256(__version__.encode() + tables)
+    for module in sorted(p.name for p in resources.files("banscreen.match").iterdir() if p.name.endswith(".py")):
+        h.update(resources.files("banscreen.match").joinpath(module).read_bytes())
     for v in sorted(versions, key=lambda v: v.label):
         h.update(v.label.encode())
     return h.hexdigest()[:20]
