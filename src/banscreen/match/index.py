@@ -294,7 +294,8 @@ class NameIndex:
     def _score(
         self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
     ) -> Hit:
-        score, features = nm.compare(query, item.norm, self.weight, contained=entry.kind != "person")
+        score, features = nm.compare(query, item.norm, self.weight, contained=entry.kind != "person",
+                                     person=entry.kind == "person")
         if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
             features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,
                                            f"one-word alias '{item.name}' of {entry.name}"))

@@ -23,6 +23,7 @@ from num2words import num2words
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA, Levenshtein
 
+from banscreen.match import translit
 from banscreen.match.disguise import segments, spelled_out, undisguise
 from banscreen.model import Feature
 
@@ -58,6 +59,7 @@ class NormalizedName:
     undone: tuple[str, ...] = ()  # disguises undone to read the name (markup, look-alike letters, ...)
     part: str = ""  # for a part of a longer name: how it was found ("branch or office suffix", ...)
     aside: str = ""  # ... and the words set aside
+    latin: bool = True  # written in Latin letters (else romanized here: compared by sound too)
 
     @property
     def canonical(self) -> tuple[str, ...]:
@@ -305,7 +307,13 @@ def normalize(name: str, joined_pinyin: bool = True) -> NormalizedName:
     tokens = fold(name, joined_pinyin)
     core, legal = _split_legal(tokens)
     distinctive = [tok for tok in core if tok not in t.stopwords]
-    return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens))
+    return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens), latin=is_latin(name))
+
+
+def is_latin(text: str) -> bool:
+    """Whether every letter of `text` is a Latin letter (digits and marks aside)."""
+    return text.isascii() or all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF or 0xFF21 <= ord(c) <= 0xFF5A
+                                 for c in text if c.isalpha())
 
 
 def _forms(text: str) -> list[NormalizedName]:
@@ -326,13 +334,14 @@ def variants(name: str, decorated: bool = True) -> tuple[NormalizedName, ...]:
     c/o wrapper, ...), each marked with what was undone or set aside. A list's own names
     are not `decorated`: their parts are not searched on their own."""
     reading = undisguise(name)
-    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone) for f in _forms(reading.text)]
+    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, latin=f.latin)
+           for f in _forms(reading.text)]
     joined = spelled_out(reading.text)
     if joined is not None:
         undone = (*reading.undone, "letters written one by one joined")
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone) for f in _forms(joined)]
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone, latin=f.latin) for f in _forms(joined)]
     for seg in segments(reading.text) if decorated else ():
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside)
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside, f.latin)
                 for f in _forms(seg.text)]
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     unique = []
@@ -383,6 +392,13 @@ def token_similarity(a: str, b: str) -> float:
     if d > limit:
         return _sound_alike(a, b)
     return 1.0 - d / max(len(a), len(b))
+
+
+@lru_cache(maxsize=200_000)
+def cross_script_similarity(a: str, b: str) -> float:
+    """Token similarity for words of two names in different scripts: as spelled, or as
+    they sound (translit.py), whichever is higher."""
+    return max(token_similarity(a, b), translit.similarity(a, b))
 
 
 def _sound_alike(a: str, b: str) -> float:
@@ -587,6 +603,56 @@ def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: 
                                        f"extra words: {extra}")
 
 
+# One name the initials of the other ("GBAE" / "General Bureau of Atomic Energy"): an
+# abbreviation lists give as an alias, weaker than a name spelled out.
+ACRONYM_SCORE = 0.8
+
+
+def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
+    """When one name is one word of 3 to 8 letters and the other's words (with or without
+    small words such as "of") begin with those letters, in order; None otherwise."""
+    for short, long_ in ((query, candidate), (candidate, query)):
+        if len(short.tokens) != 1 or len(long_.tokens) < 3 or not 3 <= len(short.tokens[0]) <= 8:
+            continue
+        word = short.tokens[0]
+        if not word.isalpha():
+            continue
+        stop = tables().stopwords
+        spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
+        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop]):
+            if len(words) == len(word) and "".join(w[0] for w in words) == word:
+                return Feature("acronym", ACRONYM_SCORE, f"'{word}' is the initials of '{' '.join(words)}'")
+    return None
+
+
+# A person's name with fewer names than the other, all of them found there ("MEZA,
+# Arturo" / "MEZA GASPAR, Arturo"): lists and files leave out middle names and second
+# surnames. Only when the names found carry enough weight to identify someone.
+FEWER_NAMES_SCORE = 0.8
+FEWER_NAMES_WEIGHT = 10.0
+
+
+def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
+                        similarity: Similarity) -> Feature | None:
+    """For persons: every name of the shorter side found in the longer one; None when
+    the sides have as many names."""
+    short, long_ = (query, candidate) if len(query.tokens) < len(candidate.tokens) else (candidate, query)
+    if len(short.tokens) == len(long_.tokens) or len(short.tokens) < 2:
+        return None
+    pairs = align_tokens(short.tokens, long_.tokens, similarity) if short is query else \
+        [(j, i, s) for i, j, s in align_tokens(long_.tokens, short.tokens, similarity)]
+    pairs = [(i, j, s) for i, j, s in pairs if s >= 0.85]
+    if len(pairs) < len(short.tokens):
+        return Feature("fewer_names", 0.0, "not every name of the shorter side is in the longer")
+    if sum(weight(short.tokens[i]) for i, _, _ in pairs) < FEWER_NAMES_WEIGHT:
+        return Feature("fewer_names", 0.0, "the names in common are too common to identify a person")
+    matched = {j for _, j, _ in pairs}
+    extra = " ".join(tok for j, tok in enumerate(long_.tokens) if j not in matched)
+    score = FEWER_NAMES_SCORE * sum(s for _, _, s in pairs) / len(pairs)
+    return Feature("fewer_names", score, f"every name of '{short.text}' is in '{long_.text}'; not in the "
+                                         f"shorter: {extra}")
+
+
 # A part of a decorated name (before a branch suffix, one side of a c/o) scores a little
 # below the same name given alone.
 PART_PENALTY = 0.02
@@ -625,12 +691,16 @@ def compare(
     weight: Weight,
     similarity: Similarity = token_similarity,
     contained: bool = True,
+    person: bool = False,
 ) -> tuple[float, tuple[Feature, ...]]:
     """Score two normalized names. The base score is the best positive feature;
     qualifiers then lower it where the evidence is thin or the forms differ. All
     features are returned for the explanation. `contained` lets the list name count when
     found whole inside a longer query (not for persons: more given names are more often
-    another person)."""
+    another person); for a `person`, a name with fewer names all found in the other counts
+    (fewer_names), for others an acronym of the other name does."""
+    if query.latin != candidate.latin and similarity is token_similarity:
+        similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
     reading = _reading_features(query, candidate, weight, similarity)
     if query.canonical == candidate.canonical:
@@ -646,6 +716,10 @@ def compare(
     features = [tok, joined]
     if contained and len(query.tokens) > len(candidate.tokens):
         features.append(contained_feature(query, candidate, weight, similarity))
+    extra = fewer_names_feature(query, candidate, weight, similarity) if person else \
+        acronym_feature(query, candidate)
+    if extra is not None:
+        features.append(extra)
     score = max(f.score for f in features)
     features += [legal, *reading, *([numbers] if numbers else [])]
     score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)

@@ -1,0 +1,87 @@
+"""Comparing words that reached Latin letters by different roads.
+
+A name written in Cyrillic, Arabic, Hebrew, Greek, Hangul or kana and romanized by
+anyascii rarely spells a word as a list does: `Теренс Янг` reads "terens yang" where the
+list says "Terence Young", `데이비드 트림블` reads "deibideu teulimbeul" for "David
+Trimble", Arabic and Hebrew write few vowels ("hsn" for "Hassan"). Edit distance on the
+letters calls these different words. A phonetic key brings them together: vowels after
+the first letter dropped, letters that scripts and romanizations confuse merged (b/p/v/f,
+d/t, g/k/q/c, s/z, l/r), digraphs read as one sound, doubled letters collapsed. Two words
+with the same key, or keys one edit apart, are the same word written another way.
+
+Used only where the two names come in different scripts (a name in one script is
+spelled by its writer, and the exact comparison applies). Pure functions."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+# Digraphs first (longest first), then single letters. "ch" is read three ways (Charles,
+# Chenri for Henry, Chinese "ch"), so a word may have several keys.
+_DIGRAPHS = (("dzh", "j"), ("dj", "j"), ("ght", "t"), ("sch", "s"), ("tch", "c"), ("kh", "h"), ("gh", "g"), ("ph", "f"), ("th", "t"), ("dh", "d"),
+             ("sh", "s"), ("zh", "j"), ("ts", "s"), ("tz", "s"), ("dz", "z"), ("ck", "k"), ("ou", "u"),
+             ("oy", "u"), ("ow", "u"), ("aw", "a"), ("ew", "u"))
+_CH = ("s", "k", "h")
+_CLASS = {"b": "b", "p": "b", "v": "b", "f": "b", "w": "b",
+          "d": "d", "t": "d",
+          "g": "k", "k": "k", "q": "k", "c": "k", "x": "k",
+          "s": "s", "z": "s", "j": "s",
+          "l": "l", "r": "l",
+          "m": "m", "n": "n", "h": "h"}
+_VOWELS = frozenset("aeiouy")
+
+# A word and its spelling in another script with the same key: nearly the same word.
+SAME_KEY_SIMILARITY = 0.9
+# ... keys one edit apart (one sound written differently, or left out)
+NEAR_KEY_SIMILARITY = 0.75
+
+
+def _key(word: str, ch: str) -> str:
+    w = word.replace("ch", "\0")
+    for a, b in _DIGRAPHS:
+        w = w.replace(a, b)
+    w = w.replace("\0", ch)
+    out: list[str] = []
+    for i, c in enumerate(w):
+        if c in _VOWELS:
+            if i == 0:
+                out.append("a")  # a word that starts with a vowel, whichever
+            continue
+        if c == "h" and i > 0:  # a silent or dropped h ("rikhard", "mohmmd")
+            continue
+        if c == "c" and i + 1 < len(w) and w[i + 1] in "eiy":
+            c = "s"  # "terence"
+        k = _CLASS.get(c, c)
+        if not out or out[-1] != k:
+            out.append(k)
+    return "".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def keys(word: str) -> frozenset[str]:
+    """The phonetic keys of a folded word: one, or more where it holds "ch" (three
+    readings) or starts with "j" (also read as "y", as in Nordic and German names)."""
+    if not word.isalpha():
+        return frozenset({word})
+    if word.startswith("wr"):  # "wright" / "rayt"
+        word = word[1:]
+    spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
+    return frozenset(_key(w, ch) for w in spellings for ch in (_CH if "ch" in w else ("s",)))
+
+
+@lru_cache(maxsize=200_000)
+def similarity(a: str, b: str) -> float:
+    """How alike two words sound, in [0, 1]: 0 unless their keys agree, or differ by one
+    edit in keys of three or more sounds that start alike."""
+    if not (a.isalpha() and b.isalpha()) or min(len(a), len(b)) < 2:
+        return 0.0
+    best = 0.0
+    for ka in keys(a):
+        for kb in keys(b):
+            if ka == kb and len(ka) >= 2:
+                return SAME_KEY_SIMILARITY
+            if min(len(ka), len(kb)) >= 3 and ka[0] == kb[0] and OSA.distance(ka, kb, score_cutoff=1) <= 1:
+                best = NEAR_KEY_SIMILARITY
+    return best
