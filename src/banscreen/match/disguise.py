@@ -16,8 +16,8 @@ it. `undisguise` reads a name the way a person would and says what it undid:
 `spelled_out` joins letters written one by one (`H U A W E I`, `H.U.A.W.E.I`), and
 `segments` finds the parts of a decorated name that may be the listed party: the name
 before a branch or office suffix, each side of a `c/o`, `on behalf of`, `d/b/a`,
-`acting through` or `agent of` wrapper, the name without a parenthesis, and the part
-before a dash. Each part comes with the words that were set aside, for the explanation.
+`acting through` or `agent of` wrapper, the name without a parenthesis, the part before
+a dash, and the name before a trailing reference ("ref 20418", "PO#7731"). Each part comes with the words that were set aside, for the explanation.
 Pure functions: no I/O beyond reading the confusables table once."""
 
 from __future__ import annotations
@@ -146,6 +146,9 @@ _BRANCH = re.compile(
     r"\b(?:branch(?:\s+office)?|(?:regional|representative|rep\.?|liaison|sales|local|head|registered|"
     r"country|field|project)\s+office|office|subsidiary|division|plant|factory|warehouse|outlet)\b"
     r"(?:\s+(?:in|at|of)\s+[^,()]{1,60})?\s*(?:[,(].{0,120})?$", re.I)
+# A reference after the name: "... ref 20418", "... PO#7731", "... acct 99-0142", "/inv 5521".
+_REFERENCE = re.compile(r"(?:[\s,;/]+(?:ref(?:erence)?|po|p\.o\.|acct|account|inv(?:oice)?|order|ord|no|nr)\b"
+                        r"|\s*#)[\s#:.\-]*[\w\-/#]*\d[\w\-/#.]*(?:\s.*)?$", re.I)
 _PARENS = re.compile(r"\s*[(\[][^()\[\]]{0,200}[)\]]")
 _DASH = re.compile(r"\s+[-–—]+\s+|\s*[|;]\s*")
 
@@ -186,6 +189,9 @@ def segments(text: str) -> list[Segment]:
             for drop in range(0, min(3, len(words))):
                 kept = " ".join(words[:len(words) - drop])
                 add(kept, "branch or office suffix", part[len(kept):])
+        m = _REFERENCE.search(part)
+        if m and m.start() > 0:
+            add(part[:m.start()], "a reference after the name set aside", m.group(0))
         unbracketed = _PARENS.sub(" ", part)
         if unbracketed != part:
             add(unbracketed, "parenthesis set aside", " ".join(_PARENS.findall(part)))

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from banscreen.match import names as nm
 from banscreen.model import Explanation, Feature, ListEntry
 
@@ -126,7 +128,8 @@ class NameIndex:
             self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
         self._common = max(50, int(n * COMMON_TOKEN_SHARE))
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
-        self.can_be_inside = [len(item.norm.tokens) > 1 or bool(item.norm.legal) for item in self.names]
+        self.can_be_inside = [(len(item.norm.tokens) > 1 or bool(item.norm.legal))
+                              and self.entries[item.entry].kind != "person" for item in self.names]
         self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
         deletes: dict[str, set[str]] = defaultdict(set)
@@ -185,7 +188,8 @@ class NameIndex:
         value = nm.number_value(token)
         for other in self.by_number.get(value, ()) if value is not None else ():
             found.setdefault(other, 1.0)
-        for other in (*nm.tables().abbreviations.get(token, ()), *nm.nicknames().get(token, ())):
+        nicknames = nm.nicknames().get(token, ()) if len(token) >= 3 else ()
+        for other in (*nm.tables().abbreviations.get(token, ()), *nicknames):
             if other in self.postings and other not in found:
                 found[other] = nm.token_similarity(token, other)
         if len(token) > nm.SHORT_TOKEN:
@@ -254,7 +258,13 @@ class NameIndex:
                 out[n_idx] = (estimate, bound if bound < 1.0 else 1.0)
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
-            out[n_idx] = (max(estimate, nm.JOINED_MAX), max(bound, nm.JOINED_MAX))
+            # ranked by how alike the joined strings are, so that a crowd of names sharing
+            # one run-together key ("abdal") does not push a name sharing every word out
+            # of the names scored
+            norm = self.names[n_idx].norm
+            alike = max(Levenshtein.normalized_similarity(query.joined, norm.joined),
+                        Levenshtein.normalized_similarity(query.joined_all, norm.joined_all))
+            out[n_idx] = (max(estimate, nm.JOINED_MAX * alike), max(bound, nm.JOINED_MAX))
         return out
 
     def search(

@@ -149,10 +149,13 @@ def _place_words() -> frozenset[str]:
     return frozenset(words)
 
 
-def distinctive(token: str, weight: float) -> bool:
-    """Whether a word can identify a name: rare in the lists (`weight`) and not a common
-    business word or a place."""
-    return weight >= DISTINCTIVE_WEIGHT and token not in tables().generic and not token.isdigit()
+def distinctive(token: str, weight: Weight) -> bool:
+    """Whether a word can identify a name: rare in the lists and not a common business
+    word or a place. Rare means DISTINCTIVE_WEIGHT, or in a small list (a custom list of
+    a few names, where no word can be that rare) most of the weight of a word seen once."""
+    if token in tables().generic or token.isdigit():
+        return False
+    return weight(token) >= min(DISTINCTIVE_WEIGHT, 0.6 * weight("\0"))  # "\0": unseen, the rarest
 
 
 def _number_words() -> dict[str, str]:
@@ -167,15 +170,19 @@ def _number_words() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def nicknames() -> dict[str, frozenset[str]]:
-    """Given name -> its nicknames and the names it is a nickname of (the `nicknames`
-    package's table: Bill/William, Bob/Robert, Ben/Benjamin, ...)."""
+    """Given name -> its nicknames and the names it is a nickname of: the `nicknames`
+    package's English table (Bill/William, Bob/Robert, Ben/Benjamin, ...) and names.yaml's
+    `nicknames` for the Russian and Arabic short forms it lacks."""
     import csv
     import io
 
     text = resources.files("nicknames").joinpath("names.csv").read_text("utf-8")
+    pairs = [(row["name1"], row["name2"]) for row in csv.DictReader(io.StringIO(text))]
+    raw = yaml.safe_load(resources.files("banscreen.data").joinpath("names.yaml").read_text("utf-8"))
+    pairs += [(name, short) for name, shorts in raw["nicknames"].items() for short in shorts]
     related: dict[str, set[str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        a, b = row["name1"].strip().lower(), row["name2"].strip().lower()
+    for name, short in pairs:
+        a, b = str(name).strip().lower(), str(short).strip().lower()
         if a and b and a != b:
             related.setdefault(a, set()).add(b)
             related.setdefault(b, set()).add(a)
@@ -382,7 +389,7 @@ def token_similarity(a: str, b: str) -> float:
     t = tables()
     if b in t.abbreviations.get(a, ()):  # lab / laboratory, air / airlines
         return ABBREVIATION_SIMILARITY
-    if b in nicknames().get(a, ()):  # bill / william
+    if min(len(a), len(b)) >= 3 and b in nicknames().get(a, ()):  # bill / william (not "al", an article)
         return NICKNAME_SIMILARITY
     shorter = min(len(a), len(b))
     limit = allowed_edits(shorter)
@@ -461,10 +468,14 @@ def _numbers(tokens: tuple[str, ...]) -> tuple[frozenset[str], bool]:
 NUMBER_PENALTY = 0.15
 
 
-def number_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
-    """A qualifier when the numbers in the two names differ; None when they agree."""
+def number_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight | None = None) -> Feature | None:
+    """A qualifier when the numbers in the two names differ; None when they agree. A
+    number only in the query, after a list name that identifies itself without one
+    ("ACME DUAL USE TRADING LIMITED 5"), is trailing text, not another entity."""
     (a, digits_a), (b, digits_b) = _numbers(query.folded or query.tokens), _numbers(candidate.folded or candidate.tokens)
     if a == b or not (digits_a or digits_b):  # number words alone may be typos ("Sven Star")
+        return None
+    if not b and weight is not None and any(distinctive(tok, weight) for tok in candidate.tokens):
         return None
     return Feature("numbers", -NUMBER_PENALTY, f"numbers differ: {' '.join(sorted(a)) or 'none'} vs "
                                               f"{' '.join(sorted(b)) or 'none'}")
@@ -574,6 +585,18 @@ DISTINCTIVE_WEIGHT = 5.0
 CONTAINED_SIMILARITY = 0.9
 
 
+def _beside_legal_form(query: NormalizedName, word: str, legal: set[str]) -> bool:
+    """Whether `word` stands in the query right before words that make one of `legal`."""
+    folded = list(query.folded)
+    for i, tok in enumerate(folded):
+        if tok == word:
+            after = folded[i + 1:i + 1 + tables().legal_max_len]
+            for size in range(len(after), 0, -1):
+                if tables().legal.get(tuple(_legal_spelling(w) for w in after[:size])) in legal:
+                    return True
+    return False
+
+
 def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
                       similarity: Similarity = token_similarity) -> Feature:
     """Every word of the list name among the query's words, which has more: the listed
@@ -581,10 +604,10 @@ def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: 
     q, c = query.tokens, candidate.tokens
     if len(q) <= len(c) or not c:
         return Feature("contained", 0.0, "the query is not longer than the list name")
-    if len(c) == 1 and not (set(query.legal) & set(candidate.legal)):
+    if len(c) == 1 and not _beside_legal_form(query, c[0], set(candidate.legal)):
         # one word inside a longer name is everywhere ("Olga", "Amber"): only with the
-        # same legal form beside it ("ZTE Corporation Shenzhen Branch")
-        return Feature("contained", 0.0, "a one-word list name without the same legal form in the query")
+        # same legal form right after it ("ZTE Corporation Shenzhen Branch")
+        return Feature("contained", 0.0, "a one-word list name without its legal form beside it in the query")
     pairs = [(i, j, s) for i, j, s in align_tokens(q, c, similarity) if s >= CONTAINED_SIMILARITY]
     if len(pairs) < len(c):
         return Feature("contained", 0.0, "not every word of the list name is in the query")
@@ -592,7 +615,7 @@ def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: 
     if any(b != a + 1 for a, b in zip(at, at[1:])):  # the list name must stand as a phrase
         return Feature("contained", 0.0, "the words of the list name are in the query, but not together in order")
     wc = [weight(tok) for tok in c]
-    rare = sum(w for tok, w in zip(c, wc) if distinctive(tok, w))
+    rare = sum(w for tok, w in zip(c, wc) if distinctive(tok, weight))
     if not rare or rare < 0.5 * sum(wc):
         return Feature("contained", 0.0, f"list name '{candidate.text}' is in the query, but its words are "
                                          "too common to identify it there")
@@ -615,7 +638,7 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
         if len(short.tokens) != 1 or len(long_.tokens) < 3 or not 3 <= len(short.tokens[0]) <= 8:
             continue
         word = short.tokens[0]
-        if not word.isalpha():
+        if not word.isalpha() or word in long_.tokens or word in long_.folded:
             continue
         stop = tables().stopwords
         spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
@@ -672,7 +695,7 @@ def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: 
     if query.part:
         detail = f"{query.part}: compared '{query.original}'; set aside: '{query.aside}'"
         shared = [candidate.tokens[j] for _, j, _ in align_tokens(query.tokens, candidate.tokens, similarity)]
-        if any(distinctive(tok, weight(tok)) for tok in shared):
+        if any(distinctive(tok, weight) for tok in shared):
             out.append(Feature("part", -PART_PENALTY, detail))
         else:
             out.append(Feature("part", -PART_COMMON_PENALTY, detail + "; only common words in common"))
@@ -707,7 +730,7 @@ def compare(
         exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
         features = (exact, legal, *reading)
         return max(0.0, 1.0 + sum(f.score for f in features[1:])), features
-    numbers = number_feature(query, candidate)
+    numbers = number_feature(query, candidate, weight)
     tok = token_feature(query, candidate, weight, similarity)
     joined = joined_feature(query, candidate, numbers is not None)
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
