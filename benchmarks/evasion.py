@@ -85,6 +85,10 @@ def xscript(weight, threshold: float) -> dict:
             "recall_by_category": {k: f"{cat_found[k]}/{cat_total[k]}" for k in sorted(cat_total)}}
 
 
+def _latin(text: str) -> bool:
+    return all(ord(c) < 0x250 for c in text if c.isalpha())
+
+
 def xml_cross_script(index, threshold: float) -> dict:
     """Each OFAC Enhanced XML entity's non-Latin names screened: is the entity found by
     its Latin primary name among the matches? (The entities are matched by name: the
@@ -96,11 +100,11 @@ def xml_cross_script(index, threshold: float) -> dict:
     misses = []
     for e in entries:
         for alias in e.aliases:
-            if nm.is_latin(alias) or (e.entry_id, alias) in seen:
+            if _latin(alias) or (e.entry_id, alias) in seen:
                 continue
             seen.add((e.entry_id, alias))
             total += 1
-            wanted = {nm.normalize(n).canonical for n in e.names if nm.is_latin(n)}
+            wanted = {nm.normalize(n).canonical for n in e.names if _latin(n)}
             hits = index.search(alias, min_score=threshold, limit=10)
             ok = any(nm.normalize(h.entry.name).canonical in wanted or
                      any(nm.normalize(a).canonical in wanted for a in h.entry.aliases) for h in hits)
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("-n", type=int, default=4000, help="decorated queries")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-peer", action="store_true", help="skip nomenklatura")
+    ap.add_argument("--label", default="", help="suffix of the output file (evasion-LABEL.json)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     store = bundled_store()
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     dev = load_dev_set()
     report["dev_set"] = confusion(run_banscreen(index, dev, DEFAULT_MIN_SCORE), judge, DEFAULT_MIN_SCORE)
 
-    (OUT / "evasion.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (OUT / f"evasion{'-' + args.label if args.label else ''}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     d = report["decorated"]
     print(f"decorated set (seed {args.seed}, {d['banscreen']['positives']} listed + {d['banscreen']['negatives']} "
           f"innocent names), threshold {DEFAULT_MIN_SCORE}")

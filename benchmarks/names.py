@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     with Timer() as t_load:
         build_index(store, versions)  # write the on-disk cache
     index_file = next((store.root / "cache").glob("index-*.pickle"))
-    from banscreen import screen as screen_mod
+    from banscreen.screen import index_cache as screen_mod
     screen_mod._LOADED.clear()
     with Timer() as t_load:
         build_index(store, versions)

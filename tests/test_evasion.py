@@ -1,0 +1,175 @@
+"""Screening that an evader cannot slip past (issue 16): listed names inside longer names,
+disguised characters, abbreviations, other scripts, nicknames, with the precision guards
+kept. Properties run on real list names of the bundled snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from banscreen.match import names as nm
+from banscreen.match.disguise import segments, undisguise
+from banscreen.screen import DEFAULT_MIN_SCORE, build_index
+
+FAST = settings(max_examples=int(__import__("os").environ.get("BANSCREEN_EVASION_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def index(bundled_home):
+    from banscreen.lists.store import ListStore
+
+    store = ListStore(bundled_home)
+    return build_index(store, store.select(dt.date(2026, 11, 28)).versions)
+
+
+@pytest.fixture(scope="module")
+def org_names(index):
+    """Listed organization names that identify themselves: a rare word, two words or more."""
+    out = []
+    for e in index.entries:
+        if e.kind == "person" or e.list not in ("EL", "SDN", "FCC-CL", "NDAA-889", "MEU"):
+            continue
+        norm = nm.normalize(e.name)
+        if len(norm.tokens) >= 2 and any(nm.distinctive(t, index.weight) for t in norm.tokens) \
+                and norm.text.replace(" ", "").isalpha():
+            out.append(e.name)
+        if len(out) >= 400:
+            break
+    return sorted(out)
+
+
+def found(index, query: str, listed: str) -> float:
+    """The best score of a hit whose matched name is `listed` (0 when none)."""
+    want = nm.normalize(listed).canonical
+    return max((h.score for h in index.search(query, min_score=0.0, limit=10)
+                if nm.normalize(h.matched_name).canonical == want), default=0.0)
+
+
+def top(index, query: str) -> tuple[float, str]:
+    hits = index.search(query, min_score=0.0, limit=1)
+    return (hits[0].score, hits[0].entry.key) if hits else (0.0, "")
+
+
+CITIES = st.sampled_from(["Dubai", "Shenzhen", "Hong Kong", "Moscow", "Almaty", "Minsk", "Panama"])
+MADE_UP = st.text(alphabet="bdfgklmnprstvz", min_size=3, max_size=4).flatmap(
+    lambda cons: st.just("".join(c + v for c, v in zip(cons, "aeiouaeio")).capitalize()))
+OTHER = st.builds(lambda a, b, form: f"{a} {b} {form}", MADE_UP, MADE_UP, st.sampled_from(["FZE", "LLC", "Ltd", "GmbH"]))
+
+
+# --- the issue's table ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, listed", [
+    ("ZTE Corporation Shenzhen Branch", "ZTE Corporation"),
+    ("Huawei Technologies Co Ltd - Dubai Office", "HUAWEI TECHNOLOGIES CO., LTD."),
+    ("Huawei Technologies Co Ltd c/o Global Logistics FZE", "HUAWEI TECHNOLOGIES CO., LTD."),
+    ("ZTE Corp<script>x</script>", "ZTE Corporation"),
+    ("H u a w e i Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO., LTD."),
+    ("Mahan Airlines", "MAHAN AIR"),
+    ("AO Kaspersky Laboratory", "AO Kaspersky Lab"),
+])
+def test_the_issue_table_is_found(index, query, listed):
+    assert found(index, query, listed) >= DEFAULT_MIN_SCORE
+
+
+@pytest.mark.parametrize("a, b, low, high", [
+    ("Deutsche Telekom GmbH", "Deutsche Telekom AG", 0.9, 0.99),  # another legal form: a qualifier
+    ("Bill Gates", "William Gates", DEFAULT_MIN_SCORE, 0.99),
+    ("Robert Mugabe", "Bob Mugabe", DEFAULT_MIN_SCORE, 0.99),
+    ("3rd Generation Telecom Ltd", "Third Generation Telecom Ltd", 0.99, 1.0),
+    ("Meier Hans", "Mayer Hans", DEFAULT_MIN_SCORE, 0.95),  # sound-alike, below the exact spelling
+    ("Теренс Янг", "Terence Young", DEFAULT_MIN_SCORE, 1.0),
+    ("데이비드 트림블", "David Trimble", DEFAULT_MIN_SCORE, 1.0),
+    ("GBAE", "General Bureau of Atomic Energy", DEFAULT_MIN_SCORE, 0.85),
+])
+def test_pairs_the_issue_names(index, a, b, low, high):
+    from banscreen.match.pairs import compare_pair
+
+    assert low <= compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE)["score"] <= high
+
+
+@pytest.mark.parametrize("query", ["Trading Company 7", "Global Trading LLC Dubai Branch", "Office Depot Inc",
+                                   "Olga Capecchi", "Ms Amber Short"])
+def test_precision_guards(index, query):
+    """Numbered entities, generic-only overlap and one-word list names inside a longer
+    name do not alarm."""
+    assert not index.search(query, min_score=DEFAULT_MIN_SCORE)
+
+
+def test_explanations_say_what_was_undone_and_set_aside(index):
+    hit = index.search("Hu\u200bawei Technologies Co Ltd c/o Global Logistics FZE", min_score=0.75)[0]
+    features = {f.name: f for f in hit.explanation.features}
+    assert "invisible character" in features["undisguised"].detail
+    assert "'c/o' wrapper" in features["part"].detail and "Global Logistics FZE" in features["part"].detail
+    hit = index.search("ZTE Corporation Shenzhen Branch Office", min_score=0.75)[0]
+    assert "branch or office suffix" in {f.name: f for f in hit.explanation.features}["part"].detail
+
+
+def test_a_name_wholly_in_cyrillic_is_transliterated_not_undisguised():
+    assert undisguise("Владимир Путин").text == "Владимир Путин"
+    assert undisguise("НUAWEI").text == "HUAWEI"  # a Cyrillic letter inside a Latin word
+
+
+def test_segments_keep_the_words_set_aside():
+    parts = {s.text: s.aside for s in segments("Acme Imports (agent of ZTE Corporation)")}
+    assert parts["ZTE Corporation"].startswith("Acme Imports")
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+@FAST
+@given(data=st.data())
+def test_a_branch_suffix_or_wrapper_never_drops_a_listed_name(index, org_names, data):
+    name = data.draw(st.sampled_from(org_names))
+    form = data.draw(st.sampled_from(["{n} {c} Branch", "{n} ({c}) Branch Office", "{n} - {c} Office",
+                                      "{n} c/o {o}", "{o} on behalf of {n}", "{n} d/b/a {o}", "{o} (agent of {n})",
+                                      "{n}, acting through {o}"]))
+    query = form.format(n=name, c=data.draw(CITIES), o=data.draw(OTHER))
+    assert found(index, query, name) >= DEFAULT_MIN_SCORE, query
+
+
+@FAST
+@given(data=st.data())
+def test_invisible_characters_markup_and_lookalikes_never_change_a_score(index, org_names, data):
+    name = data.draw(st.sampled_from(org_names))
+    kind = data.draw(st.sampled_from(["invisible", "markup", "lookalike", "entities", "fullwidth"]))
+    if kind == "invisible":
+        at = data.draw(st.integers(1, len(name) - 1))
+        query = name[:at] + data.draw(st.sampled_from(["\u200b", "\u200d", "\u00ad", "\u2060", "\ufeff"])) + name[at:]
+    elif kind == "markup":
+        query = data.draw(st.sampled_from(["<b>{}</b>", "{}<script>alert(1)</script>", "<i>{}</i><br/>"])).format(name)
+    elif kind == "entities":
+        query = name.replace("&", "&amp;").replace(" ", "&nbsp;", 1)
+    elif kind == "fullwidth":
+        query = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in name)
+    else:
+        swaps = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "A": "А", "E": "Е", "O": "О", "H": "Н", "T": "Т"}
+        spots = [i for i, c in enumerate(name) if c in swaps]
+        if not spots:
+            return
+        at = data.draw(st.sampled_from(spots))
+        query = name[:at] + swaps[name[at]] + name[at + 1:]
+    assert top(index, query) == top(index, name), (kind, query)
+
+
+@FAST
+@given(first=MADE_UP, second=MADE_UP, form=st.sampled_from(["LLC", "GmbH", "Co., Ltd.", "S.A."]),
+       dress=st.sampled_from(["{n} {c} Branch", "{n} c/o {o}", "<b>{n}</b>", "{n} ref 20418", "{o} on behalf of {n}",
+                              "{n} - {c} Office"]), city=CITIES, other=OTHER)
+def test_decorated_innocent_names_stay_below_the_threshold(index, first, second, form, dress, city, other):
+    query = dress.format(n=f"{first} {second} {form}", c=city, o=other)
+    assert not index.search(query, min_score=DEFAULT_MIN_SCORE), query
+
+
+def test_spelled_letters_are_joined(index):
+    assert found(index, "H.U.A.W.E.I Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO., LTD.") >= 0.95
+    assert "letters written one by one joined" in nm.variants("Z T E Corporation")[-1].undone
+
+
+def test_made_up_names_are_made_up():
+    # the strategy's words are built from syllables that no list uses together
+    word = "".join(c + v for c, v in zip("zkp", "aei")).capitalize()
+    assert word == "Zakepi" and set(word.lower()) <= set(string.ascii_lowercase)
