@@ -29,6 +29,9 @@ CANDIDATES_SCORED = 40
 # a typo inside words run together that no token key reaches.
 PRUNE_MARGIN = 0.05
 COUNTRY_MISMATCH_PENALTY = 0.05
+# A list name inside the query shares at least this share of its weight visibly: half
+# its weight is in distinctive words, each matched at names.CONTAINED_SIMILARITY or more.
+CONTAINED_SHARED = 0.45
 # A one-word alias of a person ("OTTO", "LUCAS") is what OFAC calls a weak alias.
 WEAK_ALIAS_PENALTY = 0.2
 
@@ -203,6 +206,12 @@ class NameIndex:
         return tuple(found.items())
 
     def candidates(self, query: nm.NormalizedName, cutoff: float = 0.0) -> dict[int, tuple[float, float]]:
+        """Names that may match the query, each with (estimate, bound): see `_candidates`."""
+        found, inside = self._candidates(query, cutoff)
+        return {**inside, **found}
+
+    def _candidates(self, query: nm.NormalizedName, cutoff: float = 0.0
+                    ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
         """Names that may match the query (their bound reaches `cutoff`), each with
         (estimate, bound).
 
@@ -211,7 +220,10 @@ class NameIndex:
         common word could still add; where only the joined-words feature can judge a
         name it is that feature's maximum. `estimate` leaves out the could-still-add
         part, so it ranks names by what they visibly share. Names are scored in the
-        order of `estimate` and scoring stops once `bound` falls below the threshold."""
+        order of `estimate` and scoring stops once `bound` falls below the threshold.
+        Returned apart: the names that reach `cutoff` only as a list name lying whole
+        inside the query (names.contained_feature), searched only when no other name
+        matched."""
         acc: dict[int, float] = defaultdict(float)
         lookups: list[tuple[float, Sequence[int]]] = []
         joined: set[int] = set()
@@ -241,21 +253,20 @@ class NameIndex:
         # name of two words or more, or of one word with a legal form.
         inside_needed = cutoff / nm.CONTAINED_MAX if len(query.tokens) > 1 else math.inf
         can_be_inside = self.can_be_inside
+        within: dict[int, tuple[float, float]] = {}
         for n_idx, shared in acc.items():
             denominator = q_weight + nw[n_idx]
             bound = 2 * (shared + slack) / denominator
-            estimate = 2 * shared / denominator
-            if shared + slack >= inside_needed * nw[n_idx] and can_be_inside[n_idx]:
-                inside = nm.CONTAINED_MAX * (shared + slack) / nw[n_idx]
-                if inside > bound:
-                    bound = inside if inside < nm.CONTAINED_MAX else nm.CONTAINED_MAX
-                inside = nm.CONTAINED_MAX * shared / nw[n_idx]
-                if inside > estimate:
-                    estimate = inside if inside < nm.CONTAINED_MAX else nm.CONTAINED_MAX
             if bound >= cutoff:
                 # the estimate is left uncapped: among names sharing everything with
                 # the query, the one with least else ranks first
-                out[n_idx] = (estimate, bound if bound < 1.0 else 1.0)
+                out[n_idx] = (2 * shared / denominator, bound if bound < 1.0 else 1.0)
+            # (a contained name's distinctive words, half its weight or more, are rare
+            # enough to be walked: they are in `shared`)
+            elif shared >= CONTAINED_SHARED * nw[n_idx] and shared + slack >= inside_needed * nw[n_idx] \
+                    and can_be_inside[n_idx]:
+                inside = (shared + slack) / nw[n_idx]
+                within[n_idx] = (nm.CONTAINED_MAX * min(1.0, shared / nw[n_idx]), nm.CONTAINED_MAX * min(1.0, inside))
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             # ranked by how alike the joined strings are, so that a crowd of names sharing
@@ -265,7 +276,8 @@ class NameIndex:
             alike = max(Levenshtein.normalized_similarity(query.joined, norm.joined),
                         Levenshtein.normalized_similarity(query.joined_all, norm.joined_all))
             out[n_idx] = (max(estimate, nm.JOINED_MAX * alike), max(bound, nm.JOINED_MAX))
-        return out
+            within.pop(n_idx, None)
+        return out, within
 
     def search(
         self,
@@ -277,15 +289,26 @@ class NameIndex:
         lists: frozenset[str] | None = None,
         limit: int = 10,
     ) -> list[Hit]:
-        """Best matches for `name`, one per list entry, best first."""
+        """Best matches for `name`, one per list entry, best first. A list name lying
+        whole inside a longer query (names.contained_feature) is looked for only when
+        nothing else matched: the search for it reaches many more names."""
         query_countries = {c for c in countries if c}
         best: dict[int, Hit] = {}
-        for query in nm.variants(name):
-            if not query.tokens:
-                continue
-            found = self.candidates(query, cutoff=min_score - PRUNE_MARGIN)
+        variants = [v for v in nm.variants(name) if v.tokens]
+        pools = [self._candidates(v, cutoff=min_score - PRUNE_MARGIN) for v in variants]
+        self._score_pool(variants, [found for found, _ in pools], best, query_countries, as_of, min_score, lists)
+        if not best:
+            self._score_pool(variants, [within for _, within in pools], best, query_countries, as_of, min_score,
+                             lists)
+        return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id))[:limit]
+
+    def _score_pool(self, variants: list[nm.NormalizedName], pools: list[dict[int, tuple[float, float]]],
+                    best: dict[int, "Hit"], query_countries: set[str], as_of: dt.date | None, min_score: float,
+                    lists: frozenset[str] | None) -> None:
+        """Score each variant's best candidates of its pool into `best` (entry -> hit)."""
+        for query, found in zip(variants, pools):
             ranked = sorted(found.items(), key=lambda kv: kv[1], reverse=True)
-            scored = 0
+            count = 0
             for n_idx, _ in ranked:
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
@@ -293,13 +316,12 @@ class NameIndex:
                     continue
                 if as_of is not None and not entry.in_force(as_of):
                     continue
-                scored += 1
-                if scored > CANDIDATES_SCORED:
+                count += 1
+                if count > CANDIDATES_SCORED:
                     break
                 hit = self._score(query, item, entry, query_countries)
                 if hit.score >= min_score and (item.entry not in best or hit.score > best[item.entry].score):
                     best[item.entry] = hit
-        return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id))[:limit]
 
     def _score(
         self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]

@@ -487,20 +487,26 @@ PATRONYMIC = re.compile(r"^[a-z]{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy|qizi
 PATRONYMIC_SHARE = 0.25
 
 
+_PATRONYMIC_ENDS = ("vich", "vna", "ogly", "oglu", "kyzy", "qizi")
+
+
 def _unmatched_share(token: str) -> float:
-    return PATRONYMIC_SHARE if PATRONYMIC.match(token) else 1.0
+    return PATRONYMIC_SHARE if token.endswith(_PATRONYMIC_ENDS) and PATRONYMIC.match(token) else 1.0
 
 
 def token_feature(
-    query: NormalizedName, candidate: NormalizedName, weight: Weight, similarity: Similarity = token_similarity
+    query: NormalizedName, candidate: NormalizedName, weight: Weight, similarity: Similarity = token_similarity,
+    pairs: list[tuple[int, int, float]] | None = None,
 ) -> Feature:
     """Weighted soft Dice over aligned tokens: rare tokens (a brand, a family name)
     weigh more than common ones ("trading", "international"), and every token left
-    unmatched on either side lowers the score by its weight."""
+    unmatched on either side lowers the score by its weight. `pairs`: the alignment,
+    when the caller has it."""
     q, c = query.tokens, candidate.tokens
     if not q or not c:
         return Feature("tokens", 0.0, "no tokens to compare")
-    pairs = align_tokens(q, c, similarity)
+    if pairs is None:
+        pairs = align_tokens(q, c, similarity)
     wc = [weight(tok) for tok in c]
     matched_q: set[int] = set()
     matched_c: set[int] = set()
@@ -598,7 +604,8 @@ def _beside_legal_form(query: NormalizedName, word: str, legal: set[str]) -> boo
 
 
 def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                      similarity: Similarity = token_similarity) -> Feature:
+                      similarity: Similarity = token_similarity,
+                      aligned: list[tuple[int, int, float]] | None = None) -> Feature:
     """Every word of the list name among the query's words, which has more: the listed
     name inside a longer input (a branch, a wrapper, trailing words)."""
     q, c = query.tokens, candidate.tokens
@@ -608,7 +615,9 @@ def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: 
         # one word inside a longer name is everywhere ("Olga", "Amber"): only with the
         # same legal form right after it ("ZTE Corporation Shenzhen Branch")
         return Feature("contained", 0.0, "a one-word list name without its legal form beside it in the query")
-    pairs = [(i, j, s) for i, j, s in align_tokens(q, c, similarity) if s >= CONTAINED_SIMILARITY]
+    if aligned is None:
+        aligned = align_tokens(q, c, similarity)
+    pairs = [(i, j, s) for i, j, s in aligned if s >= CONTAINED_SIMILARITY]
     if len(pairs) < len(c):
         return Feature("contained", 0.0, "not every word of the list name is in the query")
     at = [i for i, _ in sorted(((i, j) for i, j, _ in pairs), key=lambda ij: ij[1])]
@@ -656,14 +665,16 @@ FEWER_NAMES_WEIGHT = 10.0
 
 
 def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                        similarity: Similarity) -> Feature | None:
+                        similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None
+                        ) -> Feature | None:
     """For persons: every name of the shorter side found in the longer one; None when
-    the sides have as many names."""
+    the sides have as many names. `aligned`: the query-candidate alignment, if known."""
     short, long_ = (query, candidate) if len(query.tokens) < len(candidate.tokens) else (candidate, query)
     if len(short.tokens) == len(long_.tokens) or len(short.tokens) < 2:
         return None
-    pairs = align_tokens(short.tokens, long_.tokens, similarity) if short is query else \
-        [(j, i, s) for i, j, s in align_tokens(long_.tokens, short.tokens, similarity)]
+    if aligned is None:
+        aligned = align_tokens(query.tokens, candidate.tokens, similarity)
+    pairs = aligned if short is query else [(j, i, s) for i, j, s in aligned]
     pairs = [(i, j, s) for i, j, s in pairs if s >= 0.85]
     if len(pairs) < len(short.tokens):
         return Feature("fewer_names", 0.0, "not every name of the shorter side is in the longer")
@@ -687,14 +698,16 @@ PART_COMMON_PENALTY = 0.15
 
 
 def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                      similarity: Similarity) -> list[Feature]:
+                      similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None) -> list[Feature]:
     """What was undone or set aside to read the query, as features of the explanation."""
     out = []
     if query.undone:
         out.append(Feature("undisguised", 0.0, "; ".join(query.undone)))
     if query.part:
         detail = f"{query.part}: compared '{query.original}'; set aside: '{query.aside}'"
-        shared = [candidate.tokens[j] for _, j, _ in align_tokens(query.tokens, candidate.tokens, similarity)]
+        if aligned is None:
+            aligned = align_tokens(query.tokens, candidate.tokens, similarity)
+        shared = [candidate.tokens[j] for _, j, _ in aligned]
         if any(distinctive(tok, weight) for tok in shared):
             out.append(Feature("part", -PART_PENALTY, detail))
         else:
@@ -725,25 +738,29 @@ def compare(
     if query.latin != candidate.latin and similarity is token_similarity:
         similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
-    reading = _reading_features(query, candidate, weight, similarity)
     if query.canonical == candidate.canonical:
         exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
-        features = (exact, legal, *reading)
+        features = (exact, legal, *_reading_features(query, candidate, weight, similarity))
         return max(0.0, 1.0 + sum(f.score for f in features[1:])), features
+    aligned = align_tokens(query.tokens, candidate.tokens, similarity)
     numbers = number_feature(query, candidate, weight)
-    tok = token_feature(query, candidate, weight, similarity)
+    tok = token_feature(query, candidate, weight, similarity, aligned)
     joined = joined_feature(query, candidate, numbers is not None)
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
     # word can hide inside a long string of generic ones), so it is discounted.
     joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
     features = [tok, joined]
-    if contained and len(query.tokens) > len(candidate.tokens):
-        features.append(contained_feature(query, candidate, weight, similarity))
-    extra = fewer_names_feature(query, candidate, weight, similarity) if person else \
-        acronym_feature(query, candidate)
+    if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
+        features.append(contained_feature(query, candidate, weight, similarity, aligned))
+    if person:
+        extra = fewer_names_feature(query, candidate, weight, similarity, aligned) \
+            if tok.score < FEWER_NAMES_SCORE else None
+    else:
+        extra = acronym_feature(query, candidate)
     if extra is not None:
         features.append(extra)
     score = max(f.score for f in features)
+    reading = _reading_features(query, candidate, weight, similarity, aligned)
     features += [legal, *reading, *([numbers] if numbers else [])]
     score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
