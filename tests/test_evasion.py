@@ -83,12 +83,15 @@ def test_the_issue_table_is_found(index, query, listed):
     ("Meier Hans", "Mayer Hans", DEFAULT_MIN_SCORE, 0.95),  # sound-alike, below the exact spelling
     ("Теренс Янг", "Terence Young", DEFAULT_MIN_SCORE, 1.0),
     ("데이비드 트림블", "David Trimble", DEFAULT_MIN_SCORE, 1.0),
+    ("김정은", "Kim Jong Un", DEFAULT_MIN_SCORE, 1.0),  # one Hangul word, three Latin ones: by sound, joined
+    ("MEZA, Arturo", "MEZA GASPAR, Arturo", DEFAULT_MIN_SCORE, 0.85),  # fewer names (person)
     ("GBAE", "General Bureau of Atomic Energy", DEFAULT_MIN_SCORE, 0.85),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair
 
-    assert low <= compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE)["score"] <= high
+    kind = "person" if "," in a else None
+    assert low <= compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind=kind)["score"] <= high
 
 
 @pytest.mark.parametrize("query", ["Trading Company 7", "Global Trading LLC Dubai Branch", "Office Depot Inc",

@@ -570,6 +570,18 @@ def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_dif
 LEGAL_FORM_PENALTY = 0.03
 
 
+def sound_joined_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
+    """Names in two scripts with their words run together, by sound: 김정은 reads
+    "gimjeongeun", one word, for "Kim Jong Un". The same phonetic key (translit.py) of
+    the whole names, of five sounds or more, scores as a spelling variant."""
+    a, b = translit.keys(query.joined), translit.keys(candidate.joined)
+    same = [k for k in a & b if len(k) >= 5]
+    if same:
+        return Feature("sound_joined", translit.SAME_KEY_SIMILARITY,
+                       f"'{query.joined}' and '{candidate.joined}' sound alike ({same[0]})")
+    return Feature("sound_joined", 0.0, f"'{query.joined}' and '{candidate.joined}' sound different")
+
+
 def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
     """A small qualifier when both names carry a legal form and they differ."""
     if not query.legal or not candidate.legal:
@@ -750,6 +762,8 @@ def compare(
     # word can hide inside a long string of generic ones), so it is discounted.
     joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
     features = [tok, joined]
+    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens):
+        features.append(sound_joined_feature(query, candidate))
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
         features.append(contained_feature(query, candidate, weight, similarity, aligned))
     if person:
