@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from banscreen.match import features as ft
 from banscreen.match import names as nm
 from banscreen.match.index import NameIndex
 from banscreen.model import ListEntry
 
 
 def score(a: str, b: str) -> float:
-    return nm.compare(nm.normalize(a), nm.normalize(b), nm.uniform_weight)[0]
+    return ft.compare(nm.normalize(a), nm.normalize(b), nm.uniform_weight)[0]
 
 
 # --- normalization --------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_unrelated_names_score_low():
 
 
 def test_single_word_fuzzy_is_weak():
-    s, features = nm.compare(nm.normalize("Cook Inc"), nm.normalize("CROOK"), nm.uniform_weight)
+    s, features = ft.compare(nm.normalize("Cook Inc"), nm.normalize("CROOK"), nm.uniform_weight)
     assert s < 0.75 and any(f.name == "single_token" for f in features)
 
 
@@ -103,7 +104,7 @@ def test_joined_words_match():
 
 
 def test_explanations_name_the_tokens():
-    _, features = nm.compare(nm.normalize("Huawai Marine"), nm.normalize("Huawei Marine Networks"),
+    _, features = ft.compare(nm.normalize("Huawai Marine"), nm.normalize("Huawei Marine Networks"),
                              nm.uniform_weight)
     tokens = next(f for f in features if f.name == "tokens")
     assert "huawai~huawei" in tokens.detail and "only in list name: networks" in tokens.detail
@@ -147,7 +148,7 @@ def test_punctuation_between_words_does_not_change_exact_score(name, punct):
 def test_another_legal_form_is_a_small_qualifier_not_a_miss(name, legal_a, legal_b):
     a, b = set(nm.normalize(f"x {legal_a}").legal), set(nm.normalize(f"x {legal_b}").legal)
     s = score(f"{name} {legal_a}", f"{name} {legal_b}")
-    assert s == (1.0 if not a or not b or a & b else pytest.approx(1.0 - nm.LEGAL_FORM_PENALTY))
+    assert s == (1.0 if not a or not b or a & b else pytest.approx(1.0 - ft.LEGAL_FORM_PENALTY))
 
 
 @settings(max_examples=100, deadline=None)
@@ -156,7 +157,7 @@ def test_scores_are_bounded_and_symmetric_on_tokens(a, b):
     # symmetric where the list name is not looked for inside a longer query: the
     # `contained` feature is one-way by design (tests/test_evasion.py)
     def one_way(x, y, contained):
-        return nm.compare(nm.normalize(x), nm.normalize(y), nm.uniform_weight, contained=contained)[0]
+        return ft.compare(nm.normalize(x), nm.normalize(y), nm.uniform_weight, contained=contained)[0]
 
     s_ab, s_ba = one_way(a, b, False), one_way(b, a, False)
     assert 0.0 <= s_ab <= 1.0

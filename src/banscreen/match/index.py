@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 
 from rapidfuzz.distance import Levenshtein
 
+from banscreen.match import features as ft
 from banscreen.match import names as nm
 from banscreen.model import Explanation, Feature, ListEntry
 
@@ -251,7 +252,7 @@ class NameIndex:
         out = {}
         # The list name may lie whole inside a longer query (names.contained_feature): a
         # name of two words or more, or of one word with a legal form.
-        inside_needed = cutoff / nm.CONTAINED_MAX if len(query.tokens) > 1 else math.inf
+        inside_needed = cutoff / ft.CONTAINED_MAX if len(query.tokens) > 1 else math.inf
         can_be_inside = self.can_be_inside
         within: dict[int, tuple[float, float]] = {}
         for n_idx, shared in acc.items():
@@ -266,7 +267,7 @@ class NameIndex:
             elif shared >= CONTAINED_SHARED * nw[n_idx] and shared + slack >= inside_needed * nw[n_idx] \
                     and can_be_inside[n_idx]:
                 inside = (shared + slack) / nw[n_idx]
-                within[n_idx] = (nm.CONTAINED_MAX * min(1.0, shared / nw[n_idx]), nm.CONTAINED_MAX * min(1.0, inside))
+                within[n_idx] = (ft.CONTAINED_MAX * min(1.0, shared / nw[n_idx]), ft.CONTAINED_MAX * min(1.0, inside))
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             # ranked by how alike the joined strings are, so that a crowd of names sharing
@@ -275,7 +276,7 @@ class NameIndex:
             norm = self.names[n_idx].norm
             alike = max(Levenshtein.normalized_similarity(query.joined, norm.joined),
                         Levenshtein.normalized_similarity(query.joined_all, norm.joined_all))
-            out[n_idx] = (max(estimate, nm.JOINED_MAX * alike), max(bound, nm.JOINED_MAX))
+            out[n_idx] = (max(estimate, ft.JOINED_MAX * alike), max(bound, ft.JOINED_MAX))
             within.pop(n_idx, None)
         return out, within
 
@@ -326,7 +327,7 @@ class NameIndex:
     def _score(
         self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
     ) -> Hit:
-        score, features = nm.compare(query, item.norm, self.weight, contained=entry.kind != "person",
+        score, features = ft.compare(query, item.norm, self.weight, contained=entry.kind != "person",
                                      person=entry.kind == "person")
         if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
             features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,

@@ -4,8 +4,8 @@ package's own tables once.
 A name is folded to ASCII tokens (CJK to pinyin, everything else through anyascii),
 its legal form ("Co., Ltd.", "OOO", "GmbH") is set apart from its distinctive tokens,
 and spelling variants of common words fold to one form. Two names are then compared by
-named features, each with a score and a human-readable detail, so an analyst can see
-why a hit was raised."""
+named features (features.py), each with a score and a human-readable detail, so an
+analyst can see why a hit was raised."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import yaml
 from anyascii import anyascii
 from num2words import num2words
 from pypinyin import lazy_pinyin
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA
 
 from banscreen.match import translit
 from banscreen.match.disguise import segments, spelled_out, undisguise
@@ -30,6 +30,11 @@ from banscreen.model import Feature
 # Tokens at most this long must match exactly (or as an initial): one edit in a 3-letter
 # token is a different word far more often than a typo.
 SHORT_TOKEN = 3
+
+# Only a list name with distinctive words counts as contained (features.contained_feature): at least one word, and
+# half of its weight, in words of this rarity or more (weight log(1 + names/df): about
+# one name in 150 or fewer). "Trading Company" is found inside every trading company.
+DISTINCTIVE_WEIGHT = 5.0
 # A score from which two names are the same name, up to spelling, word order and legal
 # form: what reports call an exact match (error, not warning) and what resolves a vendor.
 EXACT_SCORE = 0.95
@@ -244,7 +249,7 @@ def fold(text: str, joined_pinyin: bool = True) -> list[str]:
 
 
 @lru_cache(maxsize=50_000)
-def _legal_spelling(token: str) -> str:
+def legal_spelling(token: str) -> str:
     """`token` itself, or the legal-form word it is a typo of."""
     t = tables()
     if len(token) < LEGAL_TYPO_MIN or token in t.legal_words:
@@ -259,7 +264,7 @@ def _legal_spelling(token: str) -> str:
 def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     t = tables()
     original = tokens
-    tokens = [_legal_spelling(tok) for tok in tokens]
+    tokens = [legal_spelling(tok) for tok in tokens]
     n = len(tokens)
     spans: list[tuple[int, int, str]] = []  # (start, end, canonical)
     i = 0
@@ -443,350 +448,6 @@ def align_tokens(
         used_c.add(j)
         out.append((i, j, s))
     return out
-
-
-_DIGITS = re.compile(r"\d+")
-
-
-@lru_cache(maxsize=200_000)
-def _numbers(tokens: tuple[str, ...]) -> tuple[frozenset[str], bool]:
-    """The numbers a name writes (in digits or in words), and whether any is in digits."""
-    found, digits = set(), False
-    for tok in tokens:
-        value = number_value(tok)
-        if value is not None:
-            found.add(value)
-            digits = digits or tok[0].isdigit()
-        elif any(ch.isdigit() for ch in tok):  # "pma243", "48thcentral"
-            found.update(str(int(d)) if len(d) < 10 else d for d in _DIGITS.findall(tok))
-            digits = True
-    return frozenset(found), digits
-
-
-# Numbered entities ("Company 7", "Branch 216") with other numbers, or a number on one
-# side only, are different parties more often than not.
-NUMBER_PENALTY = 0.15
-
-
-def number_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight | None = None) -> Feature | None:
-    """A qualifier when the numbers in the two names differ; None when they agree. A
-    number only in the query, after a list name that identifies itself without one
-    ("ACME DUAL USE TRADING LIMITED 5"), is trailing text, not another entity."""
-    (a, digits_a), (b, digits_b) = _numbers(query.folded or query.tokens), _numbers(candidate.folded or candidate.tokens)
-    if a == b or not (digits_a or digits_b):  # number words alone may be typos ("Sven Star")
-        return None
-    if not b and weight is not None and any(distinctive(tok, weight) for tok in candidate.tokens):
-        return None
-    return Feature("numbers", -NUMBER_PENALTY, f"numbers differ: {' '.join(sorted(a)) or 'none'} vs "
-                                              f"{' '.join(sorted(b)) or 'none'}")
-
-
-# A patronymic (NASIMOVICH, PETROVNA, OGLU) present on one side only: lists and files
-# add or leave it out freely, so its absence costs a quarter of its weight.
-PATRONYMIC = re.compile(r"^[a-z]{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy|qizi)$")
-PATRONYMIC_SHARE = 0.25
-
-
-_PATRONYMIC_ENDS = ("vich", "vna", "ogly", "oglu", "kyzy", "qizi")
-
-
-def _unmatched_share(token: str) -> float:
-    return PATRONYMIC_SHARE if token.endswith(_PATRONYMIC_ENDS) and PATRONYMIC.match(token) else 1.0
-
-
-def token_feature(
-    query: NormalizedName, candidate: NormalizedName, weight: Weight, similarity: Similarity = token_similarity,
-    pairs: list[tuple[int, int, float]] | None = None,
-) -> Feature:
-    """Weighted soft Dice over aligned tokens: rare tokens (a brand, a family name)
-    weigh more than common ones ("trading", "international"), and every token left
-    unmatched on either side lowers the score by its weight. `pairs`: the alignment,
-    when the caller has it."""
-    q, c = query.tokens, candidate.tokens
-    if not q or not c:
-        return Feature("tokens", 0.0, "no tokens to compare")
-    if pairs is None:
-        pairs = align_tokens(q, c, similarity)
-    wc = [weight(tok) for tok in c]
-    matched_q: set[int] = set()
-    matched_c: set[int] = set()
-    gained = 0.0
-    parts = []
-    for i, j, s in pairs:
-        # A matched query token weighs what the list token it matched weighs: a typo
-        # makes a token unseen, which must not make it count more.
-        gained += s * 2 * wc[j]
-        matched_q.add(i)
-        matched_c.add(j)
-        parts.append(f"{q[i]}={c[j]}" if s == 1.0 else f"{q[i]}~{c[j]}({s:.2f})")
-    total = sum(2 * wc[j] for j in matched_c)
-    total += sum(weight(q[i]) * _unmatched_share(q[i]) for i in range(len(q)) if i not in matched_q)
-    total += sum(wc[j] * _unmatched_share(c[j]) for j in range(len(c)) if j not in matched_c)
-    score = gained / total if total else 0.0
-    missing_q = [q[i] for i in range(len(q)) if i not in matched_q]
-    missing_c = [c[j] for j in range(len(c)) if j not in matched_c]
-    detail = ", ".join(parts) or "no token in common"
-    if missing_q:
-        detail += f"; only in query: {' '.join(missing_q)}"
-    if missing_c:
-        detail += f"; only in list name: {' '.join(missing_c)}"
-    return Feature("tokens", score, detail)
-
-
-# Below this the joined strings are not "the same name spaced differently".
-JOINED_MIN = 0.85
-# The joined-words feature's highest score: identical strings with other spacing are a
-# little less certain than identical words.
-JOINED_MAX = 0.95
-
-
-def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_differ: bool = False) -> Feature:
-    """Edit similarity of the names with spaces removed, in order, with and without
-    their legal forms: catches words joined or split ("Al Qaida" / "Alqaida",
-    "S.A.DE C.V." / "S.A. de C.V.") that token pairing misses. It speaks only where
-    the two sides have different numbers of words (otherwise token pairing already
-    compared them word by word) and the strings are nearly identical."""
-    best, detail = 0.0, "same number of words: compared token by token"
-    if numbers_differ:
-        return Feature("joined", 0.0, "the names carry different numbers")
-    pairs = []
-    if len(query.tokens) != len(candidate.tokens):
-        pairs.append((query.joined, candidate.joined))
-    if len(query.folded) != len(candidate.folded):
-        pairs.append((query.joined_all, candidate.joined_all))
-    for a, b in pairs:
-        if a and b:
-            sim = Levenshtein.normalized_similarity(a, b)
-            if sim >= JOINED_MIN and sim > best:
-                best, detail = sim, f"'{a}' vs '{b}'"
-            elif best == 0.0:
-                detail = f"'{a}' vs '{b}' ({sim:.2f}, too different)"
-    return Feature("joined", best, detail)
-
-
-# Another legal form (AG against GmbH, LLC against JSC) is a qualifier, not a miss: the
-# same company is often written with a legal form it does not have, but two companies of
-# one name and different forms exist too.
-LEGAL_FORM_PENALTY = 0.03
-
-
-def sound_joined_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
-    """Names in two scripts with their words run together, by sound: 김정은 reads
-    "gimjeongeun", one word, for "Kim Jong Un". The same phonetic key (translit.py) of
-    the whole names, of five sounds or more, scores as a spelling variant."""
-    a, b = translit.keys(query.joined), translit.keys(candidate.joined)
-    same = [k for k in a & b if len(k) >= 5]
-    if same:
-        return Feature("sound_joined", translit.SAME_KEY_SIMILARITY,
-                       f"'{query.joined}' and '{candidate.joined}' sound alike ({same[0]})")
-    return Feature("sound_joined", 0.0, f"'{query.joined}' and '{candidate.joined}' sound different")
-
-
-def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
-    """A small qualifier when both names carry a legal form and they differ."""
-    if not query.legal or not candidate.legal:
-        return Feature("legal_form", 0.0, "legal form absent on one side")
-    if set(query.legal) & set(candidate.legal):
-        return Feature("legal_form", 0.0, "same legal form")
-    return Feature("legal_form", -LEGAL_FORM_PENALTY,
-                   f"another legal form: {'/'.join(query.legal)} vs {'/'.join(candidate.legal)}")
-
-
-# The list name found whole inside a longer query ("ZTE Corporation Shenzhen Branch"):
-# strong, but below a name that is the same up to spelling.
-CONTAINED_MAX = 0.9
-# Only a list name with distinctive words counts as contained: at least one word, and
-# half of its weight, in words of this rarity or more (weight log(1 + names/df): about
-# one name in 150 or fewer). "Trading Company" is found inside every trading company.
-DISTINCTIVE_WEIGHT = 5.0
-# Each word of a contained list name must be in the query nearly as written.
-CONTAINED_SIMILARITY = 0.9
-
-
-def _beside_legal_form(query: NormalizedName, word: str, legal: set[str]) -> bool:
-    """Whether `word` stands in the query right before words that make one of `legal`."""
-    folded = list(query.folded)
-    for i, tok in enumerate(folded):
-        if tok == word:
-            after = folded[i + 1:i + 1 + tables().legal_max_len]
-            for size in range(len(after), 0, -1):
-                if tables().legal.get(tuple(_legal_spelling(w) for w in after[:size])) in legal:
-                    return True
-    return False
-
-
-def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                      similarity: Similarity = token_similarity,
-                      aligned: list[tuple[int, int, float]] | None = None) -> Feature:
-    """Every word of the list name among the query's words, which has more: the listed
-    name inside a longer input (a branch, a wrapper, trailing words)."""
-    q, c = query.tokens, candidate.tokens
-    if len(q) <= len(c) or not c:
-        return Feature("contained", 0.0, "the query is not longer than the list name")
-    if len(c) == 1 and not _beside_legal_form(query, c[0], set(candidate.legal)):
-        # one word inside a longer name is everywhere ("Olga", "Amber"): only with the
-        # same legal form right after it ("ZTE Corporation Shenzhen Branch")
-        return Feature("contained", 0.0, "a one-word list name without its legal form beside it in the query")
-    if aligned is None:
-        aligned = align_tokens(q, c, similarity)
-    pairs = [(i, j, s) for i, j, s in aligned if s >= CONTAINED_SIMILARITY]
-    if len(pairs) < len(c):
-        return Feature("contained", 0.0, "not every word of the list name is in the query")
-    at = [i for i, _ in sorted(((i, j) for i, j, _ in pairs), key=lambda ij: ij[1])]
-    if any(b != a + 1 for a, b in zip(at, at[1:])):  # the list name must stand as a phrase
-        return Feature("contained", 0.0, "the words of the list name are in the query, but not together in order")
-    wc = [weight(tok) for tok in c]
-    rare = sum(w for tok, w in zip(c, wc) if distinctive(tok, weight))
-    if not rare or rare < 0.5 * sum(wc):
-        return Feature("contained", 0.0, f"list name '{candidate.text}' is in the query, but its words are "
-                                         "too common to identify it there")
-    score = CONTAINED_MAX * sum(s * wc[j] for _, j, s in pairs) / sum(wc)
-    matched = {i for i, _, _ in pairs}
-    extra = " ".join(q[i] for i in range(len(q)) if i not in matched)
-    return Feature("contained", score, f"list name '{candidate.text}' found whole in the query; "
-                                       f"extra words: {extra}")
-
-
-# One name the initials of the other ("GBAE" / "General Bureau of Atomic Energy"): an
-# abbreviation lists give as an alias, weaker than a name spelled out.
-ACRONYM_SCORE = 0.8
-
-
-def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
-    """When one name is one word of 3 to 8 letters and the other's words (with or without
-    small words such as "of") begin with those letters, in order; None otherwise."""
-    for short, long_ in ((query, candidate), (candidate, query)):
-        if len(short.tokens) != 1 or len(long_.tokens) < 3 or not 3 <= len(short.tokens[0]) <= 8:
-            continue
-        word = short.tokens[0]
-        if not word.isalpha() or word in long_.tokens or word in long_.folded:
-            continue
-        stop = tables().stopwords
-        spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
-        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop]):
-            if len(words) == len(word) and "".join(w[0] for w in words) == word:
-                return Feature("acronym", ACRONYM_SCORE, f"'{word}' is the initials of '{' '.join(words)}'")
-    return None
-
-
-# A person's name with fewer names than the other, all of them found there ("MEZA,
-# Arturo" / "MEZA GASPAR, Arturo"): lists and files leave out middle names and second
-# surnames. Only when the names found carry enough weight to identify someone.
-FEWER_NAMES_SCORE = 0.8
-FEWER_NAMES_WEIGHT = 10.0
-
-
-def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                        similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None
-                        ) -> Feature | None:
-    """For persons: every name of the shorter side found in the longer one; None when
-    the sides have as many names. `aligned`: the query-candidate alignment, if known."""
-    short, long_ = (query, candidate) if len(query.tokens) < len(candidate.tokens) else (candidate, query)
-    if len(short.tokens) == len(long_.tokens) or len(short.tokens) < 2:
-        return None
-    if aligned is None:
-        aligned = align_tokens(query.tokens, candidate.tokens, similarity)
-    pairs = aligned if short is query else [(j, i, s) for i, j, s in aligned]
-    pairs = [(i, j, s) for i, j, s in pairs if s >= 0.85]
-    if len(pairs) < len(short.tokens):
-        return Feature("fewer_names", 0.0, "not every name of the shorter side is in the longer")
-    if sum(weight(short.tokens[i]) for i, _, _ in pairs) < FEWER_NAMES_WEIGHT:
-        return Feature("fewer_names", 0.0, "the names in common are too common to identify a person")
-    matched = {j for _, j, _ in pairs}
-    extra = " ".join(tok for j, tok in enumerate(long_.tokens) if j not in matched)
-    score = FEWER_NAMES_SCORE * sum(s for _, _, s in pairs) / len(pairs)
-    return Feature("fewer_names", score, f"every name of '{short.text}' is in '{long_.text}'; not in the "
-                                         f"shorter: {extra}")
-
-
-# A part of a decorated name (before a branch suffix, one side of a c/o) scores a little
-# below the same name given alone.
-PART_PENALTY = 0.02
-
-
-# ... and much lower when the part shares only common words with the list name: "Global
-# Trading LLC Dubai Branch" is not every "Global Trading" of the lists.
-PART_COMMON_PENALTY = 0.15
-
-
-def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                      similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None) -> list[Feature]:
-    """What was undone or set aside to read the query, as features of the explanation."""
-    out = []
-    if query.undone:
-        out.append(Feature("undisguised", 0.0, "; ".join(query.undone)))
-    if query.part:
-        detail = f"{query.part}: compared '{query.original}'; set aside: '{query.aside}'"
-        if aligned is None:
-            aligned = align_tokens(query.tokens, candidate.tokens, similarity)
-        shared = [candidate.tokens[j] for _, j, _ in aligned]
-        if any(distinctive(tok, weight) for tok in shared):
-            out.append(Feature("part", -PART_PENALTY, detail))
-        else:
-            out.append(Feature("part", -PART_COMMON_PENALTY, detail + "; only common words in common"))
-    return out
-
-
-WEAK_SINGLE_TOKEN_PENALTY = 0.1
-# ... halved when both names carry the same legal form: two GmbHs called "Tethma" and
-# "Techma" are likelier one company than "Powell LLC" and "LOWELL LIMITED".
-SAME_LEGAL_FORM_RELIEF = 0.05
-
-
-def compare(
-    query: NormalizedName,
-    candidate: NormalizedName,
-    weight: Weight,
-    similarity: Similarity = token_similarity,
-    contained: bool = True,
-    person: bool = False,
-) -> tuple[float, tuple[Feature, ...]]:
-    """Score two normalized names. The base score is the best positive feature;
-    qualifiers then lower it where the evidence is thin or the forms differ. All
-    features are returned for the explanation. `contained` lets the list name count when
-    found whole inside a longer query (not for persons: more given names are more often
-    another person); for a `person`, a name with fewer names all found in the other counts
-    (fewer_names), for others an acronym of the other name does."""
-    if query.latin != candidate.latin and similarity is token_similarity:
-        similarity = cross_script_similarity
-    legal = legal_feature(query, candidate)
-    if query.canonical == candidate.canonical:
-        exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
-        features = (exact, legal, *_reading_features(query, candidate, weight, similarity))
-        return max(0.0, 1.0 + sum(f.score for f in features[1:])), features
-    aligned = align_tokens(query.tokens, candidate.tokens, similarity)
-    numbers = number_feature(query, candidate, weight)
-    tok = token_feature(query, candidate, weight, similarity, aligned)
-    joined = joined_feature(query, candidate, numbers is not None)
-    # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
-    # word can hide inside a long string of generic ones), so it is discounted.
-    joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
-    features = [tok, joined]
-    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens):
-        features.append(sound_joined_feature(query, candidate))
-    if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
-        features.append(contained_feature(query, candidate, weight, similarity, aligned))
-    if person:
-        extra = fewer_names_feature(query, candidate, weight, similarity, aligned) \
-            if tok.score < FEWER_NAMES_SCORE else None
-    else:
-        extra = acronym_feature(query, candidate)
-    if extra is not None:
-        features.append(extra)
-    score = max(f.score for f in features)
-    reading = _reading_features(query, candidate, weight, similarity, aligned)
-    features += [legal, *reading, *([numbers] if numbers else [])]
-    score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)
-    if len(query.tokens) == 1 and len(candidate.tokens) == 1:
-        # One word against one word, not the same: little corroborates it
-        # ("Cook" / "Crook", "Powell" / "Lowell").
-        penalty, detail = WEAK_SINGLE_TOKEN_PENALTY, "one word each side and they differ: weak evidence"
-        if set(query.legal) & set(candidate.legal):
-            penalty -= SAME_LEGAL_FORM_RELIEF
-            detail += " (same legal form on both sides)"
-        features.append(Feature("single_token", -penalty, detail))
-        score -= penalty
-    return max(score, 0.0), tuple(features)
 
 
 def uniform_weight(_: str) -> float:

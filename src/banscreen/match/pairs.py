@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from banscreen.match import features as ft
 from banscreen.match import names as nm
 
 
@@ -14,7 +15,7 @@ def compare_pair(name1: str, name2: str, weight: nm.Weight, threshold: float, ki
         for b in nm.variants(name2):
             if not a.tokens or not b.tokens:
                 continue
-            score, features = nm.compare(a, b, weight, contained=kind != "person", person=kind == "person")
+            score, features = ft.compare(a, b, weight, contained=kind != "person", person=kind == "person")
             if best is None or score > best[0]:
                 best = (score, features, a, b)
     if best is None:
