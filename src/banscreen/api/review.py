@@ -13,6 +13,7 @@ from banscreen.api.auth import SESSION_COOKIE, Auth
 from banscreen.api.state import LoadedLists
 from banscreen.api.v1 import AlertId
 from banscreen.model import AlertStatus, Role
+from banscreen.report.safety import is_http_url
 from banscreen.report.charts import SEVERITY_COLORS, bar_chart
 from banscreen.store import CaseStore
 from banscreen.version import __version__
@@ -25,6 +26,7 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth, session_hours: floa
     # Longer than 60 lines: a table of seven small routes sharing `page` and `to_login`.
     web = APIRouter(include_in_schema=False)
     pages = Environment(loader=PackageLoader("banscreen.api", "templates"), autoescape=select_autoescape(["html"]))
+    pages.tests["http_url"] = is_http_url  # only http(s) links from list data become links
 
     def page(name: str, **context) -> HTMLResponse:
         return HTMLResponse(pages.get_template(name).render(version=__version__, **context))

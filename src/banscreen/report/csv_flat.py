@@ -1,5 +1,6 @@
 """Flat CSV: one line per finding, with the same columns for every screen, for
-spreadsheets. A row that could not be read is a line with rule "input/unreadable"."""
+spreadsheets. A row that could not be read is a line with rule "input/unreadable". Text
+cells that a spreadsheet would run as a formula are neutralized (report/safety.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Iterable, TextIO
 from banscreen.model import AssetResult, LoadIssue, PartyResult
 from banscreen.report.findings import report_findings
 from banscreen.report.interface import Formatter, RunSummary
+from banscreen.report.safety import spreadsheet_cell
 
 COLUMNS = ["screen", "file", "row", "line", "subject", "rule", "severity", "list", "entry_id", "entry_name",
            "start_date", "end_date", "score", "list_version", "message", "citation"]
@@ -22,8 +24,14 @@ class CsvFormat(Formatter):
 
     def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
         summary = RunSummary()
-        w = csv.writer(out, lineterminator="\n")
-        w.writerow(COLUMNS)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+
+        class w:  # every cell through spreadsheet_cell; a lone CR becomes LF, which the writer quotes
+            @staticmethod
+            def writerow(row: list) -> None:
+                writer.writerow([_one_newline(spreadsheet_cell(v)) for v in row])
+
         for item in items:
             summary.add(item)
             if isinstance(item, LoadIssue):
@@ -35,3 +43,9 @@ class CsvFormat(Formatter):
                             f.entry_name, f.start_date or "", f.end_date or "",
                             "" if f.score is None else f"{f.score:.4f}", f.list_version, f.message, f.citation])
         return summary
+
+
+def _one_newline(value):
+    """Line breaks inside a cell as LF: the writer quotes a cell with the line terminator
+    (LF) in it, not one with a bare CR, which readers would take for a new row."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value

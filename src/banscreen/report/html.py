@@ -12,6 +12,7 @@ from typing import Iterable, TextIO
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.report.safety import is_http_url
 from banscreen.report.charts import SEVERITY_COLORS, bar_chart, histogram
 from banscreen.report.context import ReportContext
 from banscreen.report.findings import collect_report
@@ -53,6 +54,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("banscreen.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["short_path"] = short_path
+    env.tests["http_url"] = is_http_url  # only http(s) links from list data become links
     return env
 
 
