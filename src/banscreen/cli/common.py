@@ -21,6 +21,7 @@ from banscreen.report.table import summary_line
 from banscreen.screen.record import recorded_run
 from banscreen.sources import SourceError
 from banscreen.store import CaseStore
+from banscreen.store.engine import masked
 
 EXIT_CLEAN, EXIT_HITS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -82,7 +83,15 @@ def case_store(db: Optional[str]) -> CaseStore:
 
 
 def command_line() -> str:
-    return " ".join(["banscreen", *sys.argv[1:]])
+    """The command as run, for reports' provenance, with any database password masked."""
+    args, out = sys.argv[1:], ["banscreen"]
+    for i, arg in enumerate(args):
+        if arg.startswith("--db="):
+            arg = "--db=" + masked(arg[5:])
+        elif i and args[i - 1] == "--db":
+            arg = masked(arg)
+        out.append(arg)
+    return " ".join(out)
 
 
 def progress_total(paths: list[Path]) -> int | None:
@@ -155,7 +164,7 @@ def run_screen(screen: str, items, *, db: Optional[str], context: ReportContext,
                                    lambda rec: write_results(screen, items, format, output, context, quiet, strict,
                                                              total, partition_rows, rec))
     if counts is not None and not quiet:
-        err.print(escape(f"recorded run #{counts.run_id} in {cases.url}: {counts.new} new alerts, "
+        err.print(escape(f"recorded run #{counts.run_id} in {cases.shown_url}: {counts.new} new alerts, "
                          f"{counts.reopened} reopened, {counts.suppressed} suppressed by earlier decisions, "
                          f"{counts.closed} closed"))
     return summary

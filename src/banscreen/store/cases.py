@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from banscreen.store.engine import CaseError, default_url, migrate, open_engine
+from banscreen.store.engine import CaseError, default_url, masked, migrate, open_engine
 from banscreen.store.keys import KeysMixin
 from banscreen.store.review import ReviewMixin
 from banscreen.store.runs import RunsMixin
@@ -32,4 +32,9 @@ class CaseStore(RunsMixin, ReviewMixin, KeysMixin):
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
-        migrate(self.engine)
+        migrate(self.engine, self.url)
+
+    @property
+    def shown_url(self) -> str:
+        """The store's URL with its password masked, for messages and reports."""
+        return masked(self.url)

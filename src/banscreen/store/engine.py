@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 
 from banscreen.lists.store import default_root
@@ -39,29 +40,58 @@ def actor_name() -> str:
         return "unknown"
 
 
+def masked(url: str) -> str:
+    """A database URL fit to print or store: its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show its scheme only
+        return url.split(":", 1)[0] + ":***"
+
+
+def where(url: str) -> str:
+    """HOST:PORT (or the file) of a database URL, for messages."""
+    try:
+        u = make_url(url)
+    except Exception:
+        return masked(url)
+    if u.get_backend_name() == "sqlite":
+        return u.database or "(memory)"
+    return f"{u.host or 'localhost'}:{u.port or 5432}" if u.get_backend_name() == "postgresql" else \
+        f"{u.host or 'localhost'}{':' + str(u.port) if u.port else ''}"
+
+
 def open_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite's write locking; CaseError for a URL that names
-    no database SQLAlchemy knows."""
+    no database SQLAlchemy knows (the message never shows the password)."""
     options = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
     try:
         engine = create_engine(url, **options)
     except Exception as exc:
-        raise CaseError(f"cannot open the case store {url!r}: {exc}") from None
+        log.info("case store URL refused: %s", type(exc).__name__)
+        raise CaseError(f"cannot open the case store {masked(url)}: {type(exc).__name__}") from None
     if engine.dialect.name == "sqlite":
         _sqlite_write_locking(engine)
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate(engine: Engine, url: str) -> None:
+    """Bring the schema to the newest Alembic revision; a database that cannot be
+    reached is a CaseError naming where, without SQL, parameters or password."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy.exc import DBAPIError
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    except DBAPIError as exc:
+        reason = str(getattr(exc, "orig", "") or type(exc).__name__).splitlines()[0]
+        log.info("case store at %s unreachable: %s", where(url), reason)
+        raise CaseError(f"cannot connect to the case store at {where(url)}: "
+                        f"{reason.replace(make_url(url).password or chr(0), '***')}") from None
 
 
 def _sqlite_write_locking(engine: Engine) -> None:
