@@ -84,6 +84,8 @@ def test_the_issue_table_is_found(index, query, listed):
     ("Теренс Янг", "Terence Young", DEFAULT_MIN_SCORE, 1.0),
     ("데이비드 트림블", "David Trimble", DEFAULT_MIN_SCORE, 1.0),
     ("김정은", "Kim Jong Un", DEFAULT_MIN_SCORE, 1.0),  # one Hangul word, three Latin ones: by sound, joined
+    ("Hsu Chih-Hao", "Xu Zhihao", DEFAULT_MIN_SCORE, 0.95),  # Wade-Giles / pinyin
+    ("Teng Hsiao-ping", "Deng Xiaoping", DEFAULT_MIN_SCORE, 0.95),
     ("MEZA, Arturo", "MEZA GASPAR, Arturo", DEFAULT_MIN_SCORE, 0.85),  # fewer names (person)
     ("GBAE", "General Bureau of Atomic Energy", DEFAULT_MIN_SCORE, 0.85),
 ])

@@ -331,6 +331,10 @@ def compare(
     features = [tok, joined]
     if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens):
         features.append(sound_joined_feature(query, candidate))
+    elif query.latin and candidate.latin and tok.score < translit.SAME_KEY_SIMILARITY \
+            and translit.same_chinese_name(query.tokens, candidate.tokens):
+        features.append(Feature("romanization", translit.SAME_KEY_SIMILARITY,
+                                f"'{query.text}' and '{candidate.text}' read as the same pinyin (Wade-Giles)"))
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
         features.append(contained_feature(query, candidate, weight, similarity, aligned))
     if person:

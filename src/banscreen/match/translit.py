@@ -85,3 +85,55 @@ def similarity(a: str, b: str) -> float:
             if min(len(ka), len(kb)) >= 3 and ka[0] == kb[0] and OSA.distance(ka, kb, score_cutoff=1) <= 1:
                 best = NEAR_KEY_SIMILARITY
     return best
+
+
+# --- Wade-Giles and pinyin ------------------------------------------------------------------------
+# Chinese names reach lists in both romanizations: Hsu Chih-Hao is Xu Zhihao, Teng Hsiao-p'ing
+# is Deng Xiaoping. Apostrophes are gone once a name is folded, so an initial may stand for an
+# aspirated or a plain sound: every reading is kept.
+_WG_INITIALS = (("hs", ("x",)), ("ch", ("zh", "j", "ch", "q")), ("ts", ("z", "c")), ("tz", ("z", "c")),
+                ("ss", ("s",)), ("sz", ("s",)), ("sh", ("sh",)), ("j", ("r",)), ("k", ("g", "k")),
+                ("t", ("d", "t")), ("p", ("b", "p")))
+_WG_FINALS = (("ieh", "ie"), ("ien", "ian"), ("iung", "iong"), ("ung", "ong"), ("ueh", "ue"), ("uei", "ui"),
+              ("erh", "er"), ("ih", "i"))
+MAX_SYLLABLE = 6
+
+
+@lru_cache(maxsize=50_000)
+def pinyin_readings(word: str) -> frozenset[str]:
+    """The pinyin a one-syllable Wade-Giles word may stand for, the word itself included
+    (a pinyin syllable reads as itself); empty for a word too long to be one syllable."""
+    if not word.isalpha() or len(word) > MAX_SYLLABLE:
+        return frozenset()
+    out = {word}
+    for initial, choices in _WG_INITIALS:
+        if word.startswith(initial):
+            rest = word[len(initial):]
+            break
+    else:
+        initial, choices, rest = "", ("",), word
+    for final, pinyin in _WG_FINALS:
+        if rest.endswith(final):
+            rest = rest[: -len(final)] + pinyin
+            break
+    out.update(choice + rest for choice in choices)
+    return frozenset(out)
+
+
+def same_chinese_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two Latin names of one-syllable words (and pinyin words run together) read
+    as the same pinyin: "hsu chih hao" / "xu zhihao"."""
+    if not a or not b or len(a) + len(b) > 12:
+        return False
+    readings_a, readings_b = {""}, {""}
+    for words, readings in ((a, readings_a), (b, readings_b)):
+        for word in words:
+            options = pinyin_readings(word) or (frozenset({word}) if word.isalpha() else frozenset())
+            if not options:
+                return False
+            grown = {r + o for r in readings for o in options}
+            if len(grown) > 256:
+                return False
+            readings.clear()
+            readings.update(grown)
+    return bool(readings_a & readings_b)
