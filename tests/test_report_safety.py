@@ -55,3 +55,16 @@ def test_html_report_renders_a_javascript_link_as_text():
     page = out.getvalue()
     assert 'href="javascript:' not in page and "javascript:alert(document.cookie)" in page
     assert 'href="https://www.trade.gov/x"' in page
+
+
+def test_a_deeply_nested_json_lines_row_is_one_error_and_the_rest_is_read(tmp_path):
+    """Issue 17, item 7: `[[[[...` used to end the run with RecursionError."""
+    from banscreen.sources import read_parties
+
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"name": "ZTE Corporation"}\n' + "[" * 200_000 + "\n"
+                 + '{"name": "Nested", "x": ' + "[" * 5_000 + "]" * 5_000 + "}\n" + '{"name": "Huawei"}\n')
+    items = list(read_parties(f))
+    assert [getattr(i, "name", None) for i in items] == ["ZTE Corporation", None, None, "Huawei"]
+    assert [i.line for i in items if isinstance(i, LoadIssue)] == [2, 3]
+    assert all("nested too deeply" in i.reason for i in items if isinstance(i, LoadIssue))

@@ -34,12 +34,16 @@ class JsonlRows(RowReader):
                     continue
                 try:
                     obj = json.loads(text)
+                    if not isinstance(obj, dict):
+                        yield LoadIssue(str(path), number, f"expected a JSON object, found {type(obj).__name__}")
+                        continue
+                    fields = {str(k): v if isinstance(v, str) else ("" if v is None else
+                              json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
+                              for k, v in obj.items()}
                 except json.JSONDecodeError as exc:
                     yield LoadIssue(str(path), number, f"not valid JSON: {exc.msg} at column {exc.colno}")
                     continue
-                if not isinstance(obj, dict):
-                    yield LoadIssue(str(path), number, f"expected a JSON object, found {type(obj).__name__}")
+                except RecursionError:  # [[[[... thousands deep: this row, not the run
+                    yield LoadIssue(str(path), number, "JSON nested too deeply to read")
                     continue
-                yield RawRow(number, {str(k): v if isinstance(v, str) else ("" if v is None else
-                                      json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
-                                      for k, v in obj.items()})
+                yield RawRow(number, fields)
