@@ -68,3 +68,30 @@ def test_a_deeply_nested_json_lines_row_is_one_error_and_the_rest_is_read(tmp_pa
     assert [getattr(i, "name", None) for i in items] == ["ZTE Corporation", None, None, "Huawei"]
     assert [i.line for i in items if isinstance(i, LoadIssue)] == [2, 3]
     assert all("nested too deeply" in i.reason for i in items if isinstance(i, LoadIssue))
+
+
+def test_output_files_are_written_whole_or_not_at_all(tmp_path, bundled_home, monkeypatch):
+    """Issue 17, item 14 (in part): -o is written aside and renamed; a run stopped by
+    --strict at a bad row keeps the previous file and leaves no partial one."""
+    import sys
+
+    from banscreen import cli
+
+    out = tmp_path / "findings.csv"
+    out.write_text("previous report\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text('name,country\nZTE Corporation,CN\n"broken,CN\n')
+    monkeypatch.setattr(sys, "argv", ["banscreen", "screen", "parties", str(bad), "--strict", "-q", "-f", "csv",
+                                      "-o", str(out), "--home", str(bundled_home)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 2
+    assert out.read_text() == "previous report\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    good = tmp_path / "good.csv"
+    good.write_text("name,country\nZTE Corporation,CN\n")
+    monkeypatch.setattr(sys, "argv", ["banscreen", "screen", "parties", str(good), "-q", "-f", "csv", "-o", str(out),
+                                      "--home", str(bundled_home)])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert out.read_text().startswith("screen,file,row,line,subject")

@@ -3,8 +3,11 @@ one loop that writes results in a format while recording them."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Iterable, Optional
 
@@ -149,9 +152,27 @@ def write_results(screen: str, items, format: str, output: Optional[Path], conte
 
             return write_path(guarded(advance), output, format, partition_rows)
         if output:
-            with output.open("w", encoding="utf-8", newline="") as fh:
+            with atomic_output(output) as fh:
                 return formatter.write(guarded(advance), fh)
         return formatter.write(guarded(advance), sys.stdout)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path):
+    """A text file written aside and renamed over `path` once complete: a run that stops
+    half-way (an error, --strict, Ctrl-C) leaves the previous file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def run_screen(screen: str, items, *, db: Optional[str], context: ReportContext, versions: dict[str, str],
