@@ -13,16 +13,12 @@ so the benchmark does not grade the matcher against its own tables."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import sys
-from pathlib import Path
 from typing import Callable, Iterator
 
 from banscreen.match import names as nm
 from banscreen.model import ListEntry
-from benchmarks.make_names import LabelledQuery, _neg_company, _neg_person
+from benchmarks.make_names import LabelledQuery, _neg_company, _neg_person, write_queries
 
 CITIES = ["Dubai", "Shenzhen", "Hong Kong", "Singapore", "Istanbul", "Moscow", "Tehran", "Almaty", "Lagos",
           "Panama", "Karachi", "Minsk", "Yerevan", "Tashkent", "Jebel Ali", "Sharjah", "Kuala Lumpur"]
@@ -164,18 +160,7 @@ def generate(entries: list[ListEntry], n: int, seed: int = 11, positive_share: f
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmarks.common import bundled_store
-
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=6000)
-    ap.add_argument("-o", "--output", type=Path)
-    ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args(argv)
-    store = bundled_store()
-    entries = [e for v in store.select(__import__("datetime").date.today()).versions for e in store.entries(v)]
-    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    for i, q in enumerate(generate(entries, args.n, args.seed), 1):
-        out.write(json.dumps(q.as_dict(i), ensure_ascii=False) + "\n")
+    write_queries(generate, __doc__.split("\n\n")[0], 6000, 11, argv)
 
 
 if __name__ == "__main__":

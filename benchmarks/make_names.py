@@ -181,19 +181,25 @@ def generate(entries: list[ListEntry], n: int, seed: int = 7, positive_share: fl
             yield LabelledQuery(query, kind, "", pert, None)
 
 
-def main(argv: list[str] | None = None) -> None:
+def write_queries(make, description: str, n: int, seed: int, argv: list[str] | None = None) -> None:
+    """The command line of a query generator: `make(entries, n, seed)` over the lists in
+    force in the bundled snapshot, written as JSON Lines."""
     from benchmarks.common import bundled_store
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=10_000)
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("-n", type=int, default=n)
     ap.add_argument("-o", "--output", type=Path)
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=seed)
     args = ap.parse_args(argv)
     store = bundled_store()
     entries = [e for v in store.select(__import__("datetime").date.today()).versions for e in store.entries(v)]
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    for i, q in enumerate(generate(entries, args.n, args.seed), 1):
+    for i, q in enumerate(make(entries, args.n, args.seed), 1):
         out.write(json.dumps(q.as_dict(i), ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    write_queries(generate, __doc__.split("\n\n")[0], 10_000, 7, argv)
 
 
 if __name__ == "__main__":

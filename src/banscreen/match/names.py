@@ -109,8 +109,14 @@ class Tables:
 
 
 @lru_cache(maxsize=1)
+def _raw_tables() -> dict:
+    """names.yaml as parsed, once."""
+    return yaml.safe_load(resources.files("banscreen.data").joinpath("names.yaml").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
 def tables() -> Tables:
-    raw = yaml.safe_load(resources.files("banscreen.data").joinpath("names.yaml").read_text("utf-8"))
+    raw = _raw_tables()
     legal: dict[tuple[str, ...], str] = {}
     short = {"company": "co", "limited": "ltd", "corporation": "corp", "incorporated": "inc"}
     for canonical, spellings in raw["legal_forms"].items():
@@ -183,7 +189,7 @@ def nicknames() -> dict[str, frozenset[str]]:
 
     text = resources.files("nicknames").joinpath("names.csv").read_text("utf-8")
     pairs = [(row["name1"], row["name2"]) for row in csv.DictReader(io.StringIO(text))]
-    raw = yaml.safe_load(resources.files("banscreen.data").joinpath("names.yaml").read_text("utf-8"))
+    raw = _raw_tables()
     pairs += [(name, short) for name, shorts in raw["nicknames"].items() for short in shorts]
     related: dict[str, set[str]] = {}
     for name, short in pairs:

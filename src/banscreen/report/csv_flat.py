@@ -27,19 +27,17 @@ class CsvFormat(Formatter):
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
 
-        class w:  # every cell through spreadsheet_cell; a lone CR becomes LF, which the writer quotes
-            @staticmethod
-            def writerow(row: list) -> None:
-                writer.writerow([_one_newline(spreadsheet_cell(v)) for v in row])
+        def write_row(row: list) -> None:  # every cell through spreadsheet_cell; a lone CR becomes LF
+            writer.writerow([_one_newline(spreadsheet_cell(v)) for v in row])
 
         for item in items:
             summary.add(item)
             if isinstance(item, LoadIssue):
-                w.writerow([self.screen, item.path, "", item.line, "", "input/unreadable", "error", "", "", "", "", "",
+                write_row([self.screen, item.path, "", item.line, "", "input/unreadable", "error", "", "", "", "", "",
                             "", "", item.reason, ""])
                 continue
             for f in report_findings(item):
-                w.writerow([f.screen, f.file, f.row, f.line, f.subject, f.rule, f.severity, f.list, f.entry_id,
+                write_row([f.screen, f.file, f.row, f.line, f.subject, f.rule, f.severity, f.list, f.entry_id,
                             f.entry_name, f.start_date or "", f.end_date or "",
                             "" if f.score is None else f"{f.score:.4f}", f.list_version, f.message, f.citation])
         return summary
