@@ -10,11 +10,11 @@ import logging
 import os
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from banscreen.api import review, v1
-from banscreen.api.auth import Auth, RateLimiter
+from banscreen.api.auth import Auth, Limits
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import ListStore, default_root
 from banscreen.store import CaseError, CaseStore
@@ -28,8 +28,43 @@ class Settings:
     max_body_bytes: int = 5 * 2**20
     rate_per_second: float = 200.0  # per key, sustained
     rate_burst: int = 400
+    failures_per_minute: float = 10.0  # unknown keys and failed logins, per client address
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
+    docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
+    secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body over {limit} bytes")
+
+
+class BodyLimit:
+    """Counts a request body's bytes as they arrive, whatever its framing (a declared
+    Content-Length or chunked), and stops it at `limit`: the handler reading it gets a
+    413 instead of the next chunk, so nothing past the limit is ever held."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await JSONResponse({"detail": BodyTooLarge(self.limit).detail}, status_code=413)(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+        await self.app(scope, counted, send)
 
 
 def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings()) -> FastAPI:
@@ -37,17 +72,14 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
     lists = LoadedLists(store)
     if settings.refresh_hours > 0:
         lists.refresh_every(settings.refresh_hours)
-    auth = Auth(cases, RateLimiter(settings.rate_per_second, settings.rate_burst), settings.session_hours)
-    app = FastAPI(title="banscreen", version=__version__,
+    auth = Auth(cases, Limits(settings.rate_per_second, settings.rate_burst, settings.failures_per_minute,
+                              max(1, int(settings.failures_per_minute * 2))), settings.session_hours)
+    docs = {} if settings.docs else {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="banscreen", version=__version__, **docs,
                   description="Screen parties and equipment against US restricted-party and telecom lists; review "
                               "alerts. Authenticate with an API key in the X-API-Key header.")
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            return JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
 
     @app.exception_handler(Exception)
     async def no_traces(request: Request, exc: Exception):  # never a stack trace in a response
@@ -56,7 +88,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
 
     @app.exception_handler(CaseError)
     async def case_error(request: Request, exc: CaseError):
-        status = 404 if str(exc).startswith("no alert") else 400
+        status = 404 if str(exc).startswith(("no alert", "no key")) else 400
         log.info("%s %s answered %d: %s", request.method, request.url.path, status, exc)
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
@@ -72,7 +104,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                                   for v in loaded.selection.versions]}
 
     app.include_router(v1.router(lists, cases, auth))
-    app.include_router(review.router(lists, cases, auth, settings.session_hours))
+    app.include_router(review.router(lists, cases, auth, settings))
     return app
 
 
@@ -82,4 +114,6 @@ def app_from_env() -> FastAPI:
     store = ListStore(default_root())
     store.ensure_bundled()
     refresh = float(os.environ.get("BANSCREEN_REFRESH_HOURS") or 0)
-    return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), Settings(refresh_hours=refresh))
+    secure = {"1": True, "0": False}.get(os.environ.get("BANSCREEN_SECURE_COOKIES", ""))
+    settings = Settings(refresh_hours=refresh, docs=os.environ.get("BANSCREEN_DOCS") == "1", secure_cookies=secure)
+    return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), settings)

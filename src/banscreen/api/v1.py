@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import logging
 from typing import Any, Iterator, Literal, Optional
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
+from banscreen.api.batch import RowError, batch_items
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
 from banscreen.model import MAX_DB_ID, Asset, Observation, Role, Subject
 from banscreen.report.records import destination_record, equipment_record, match_record
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
 from banscreen.store import CaseStore
+from banscreen.store.keys import key_record
 
 log = logging.getLogger(__name__)
 AlertId = Path(ge=1, le=MAX_DB_ID, description="alert id")  # database integers are bounded
@@ -30,7 +30,14 @@ class PartyIn(BaseModel):
     country: str = Field("", max_length=200)
     address: str = Field("", max_length=2000)
     as_of: Optional[dt.date] = None
-    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0)
+    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0, allow_inf_nan=False)
+
+    @field_validator("name")
+    @classmethod
+    def has_letters(cls, name: str) -> str:
+        if not name.strip():
+            raise ValueError("the name is empty")
+        return name
 
 
 class ScreenResult(BaseModel):
@@ -75,23 +82,6 @@ def alert_detail(a, s, decisions) -> dict:
                            "at": d.at.isoformat()} for d in decisions]}
 
 
-async def _batch_parties(request: Request, file: Optional[UploadFile]) -> list[PartyIn]:
-    """The parties of a batch request: an uploaded CSV, or a JSON array."""
-    if file is not None:
-        text = (await file.read()).decode("utf-8-sig", errors="replace")
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if rows and "name" not in rows[0]:
-            raise HTTPException(422, "the CSV needs a 'name' column")
-        return [PartyIn(name=r.get("name") or "?", country=r.get("country") or "", address=r.get("address") or "")
-                for r in rows]
-    try:
-        raw = json.loads(await request.body())
-        return [PartyIn(**p) for p in raw]
-    except Exception as exc:  # any malformed body is the client's to fix: a 422, not a 500
-        log.info("batch body refused: %s: %s", type(exc).__name__, exc)
-        raise HTTPException(422, "expected a JSON array of {name, country, address, as_of}") from None
-
-
 def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
     """The /v1 routes over the lists in force (`lists.current`) and the case store."""
     api = APIRouter()
@@ -115,16 +105,26 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         return screen_one(body)
 
     @api.post("/v1/screen/batch", tags=["screening"],
-              responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON line per party"}})
-    async def screen_batch(request: Request, who: Principal = Depends(screener_role),
-                           file: Optional[UploadFile] = None):
-        """A JSON array of parties, or an uploaded CSV (multipart field `file`); the
-        answer streams as JSON Lines, one per party, in order."""
-        parties = await _batch_parties(request, file)
+              openapi_extra={"requestBody": {"content": {
+                  "application/json": {"schema": {"type": "array", "items": PartyIn.model_json_schema()}},
+                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                      "file": {"type": "string", "format": "binary"}}}},
+                  "text/csv": {"schema": {"type": "string"}}}}},
+              responses={200: {"content": {"application/x-ndjson": {}},
+                               "description": "one JSON line per party, in order: a screening result, or "
+                                              "{row, line, error} for a row that could not be screened"}})
+    async def screen_batch(request: Request, who: Principal = Depends(screener_role)):
+        """A JSON array of parties, or a CSV with a `name` column (multipart field
+        `file`, or a `text/csv` body); the answer streams as JSON Lines, one per party,
+        in order. The body is read only after the key is checked."""
+        items = await batch_items(request, PartyIn)
 
         def lines() -> Iterator[str]:
-            for p in parties:
-                yield screen_one(p).model_dump_json() + "\n"
+            for item in items:
+                if isinstance(item, RowError):
+                    yield json.dumps(item.record()) + "\n"
+                else:
+                    yield screen_one(item).model_dump_json() + "\n"
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @api.post("/v1/screen/equipment", tags=["screening"])
@@ -178,6 +178,17 @@ def _case_routes(api: APIRouter, cases: CaseStore, screener_role, reviewer_role,
     def decide(body: DecisionIn, alert_id: int = AlertId, who: Principal = Depends(reviewer_role)) -> dict:
         d = cases.decide(alert_id, body.decision, who.owner, body.reason)
         return {"decision_id": d.id, "alert_id": alert_id, "decision": d.decision, "reviewer": d.reviewer}
+
+    @api.get("/v1/keys", tags=["keys"])
+    def list_keys(who: Principal = Depends(admin_role)) -> dict:
+        """Every API key: id, owner, role, first characters, created, revoked (never the key)."""
+        return {"keys": [key_record(k) for k in cases.keys()]}
+
+    @api.post("/v1/keys/{key_id}/revoke", tags=["keys"])
+    def revoke_key(key_id: int = Path(ge=1, le=MAX_DB_ID), who: Principal = Depends(admin_role)) -> dict:
+        """Revoke a key; its sessions on the review page end with it."""
+        row = cases.revoke_key(key_id, actor=who.owner)
+        return {"key": key_record(row)}
 
     @api.get("/v1/audit/verify", tags=["audit"])
     def verify(who: Principal = Depends(admin_role)) -> dict:

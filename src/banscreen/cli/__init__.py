@@ -12,12 +12,14 @@ import sys
 
 from rich.markup import escape
 
-from banscreen.cli import android_cmds, cases_cmds, compare_cmd, lists_cmds, screen_cmds, serve_cmd  # noqa: F401
+from banscreen.cli import (android_cmds, cases_cmds, compare_cmd, keys_cmds, lists_cmds, screen_cmds,  # noqa: F401
+                          serve_cmd)
 from banscreen.cli.app import app
 from banscreen.cli.common import EXIT_CLEAN, EXIT_INPUT, EXIT_INTERNAL, UsageError, err
 from banscreen.lists import ListError
 from banscreen.sources import SourceError
 from banscreen.store import CaseError
+from banscreen.store.engine import error_summary
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def main() -> None:
         sys.exit(EXIT_CLEAN)
     except Exception as exc:  # say what happened and where to report it
         log.debug("internal error", exc_info=True)
-        err.print(f"[red]internal error[/red]: {type(exc).__name__}: {escape(str(exc))}. "
+        err.print(f"[red]internal error[/red]: {escape(error_summary(exc))}. "
                   "Please report this with the command used.")
         sys.exit(EXIT_INTERNAL)
 

@@ -1,4 +1,4 @@
-"""`banscreen cases list|show|decide|runs`, `audit verify|export`, `rescreen` and `keys create`."""
+"""`banscreen cases list|show|decide|runs`, `audit verify|export|anchor` and `rescreen`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from banscreen.cli.app import app, audit_app, cases_app, keys_app
+from banscreen.cli.app import app, audit_app, cases_app
 from banscreen.cli.common import (EXIT_CLEAN, EXIT_HITS, DbOpt, HomeOpt, case_store, err, list_store, out,
                                   parse_date, show_table)
 from banscreen.screen import DEFAULT_MIN_SCORE
@@ -129,15 +129,3 @@ def rescreen(
     out.print(f"rescreen run #{counts.run_id}: {counts.rows} parties had newer list versions; {counts.new} new "
               f"alerts, {counts.reopened} reopened, {counts.suppressed} still suppressed, {counts.closed} closed")
     raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)
-
-
-@keys_app.command("create")
-def keys_create(
-    owner: Annotated[str, typer.Option(help="Who the key belongs to (recorded with every decision).")],
-    role: Annotated[str, typer.Option(help="screener, reviewer or admin.")] = "screener",
-    db: DbOpt = None,
-) -> None:
-    """Make an API key. It is printed once; only its hash is stored."""
-    key_id, key = case_store(db).create_key(owner, role)
-    err.print(escape(f"key #{key_id} for {owner} ({role}); keep it, it is not shown again:"))
-    print(key)

@@ -42,7 +42,7 @@ def compare_names(
         if not pairs.exists():
             raise SourceError(pairs, "no such file")
         items = []
-        for row in CsvRows(encoding=encoding).rows(pairs):
+        for row in CsvRows(encoding=encoding).checked_rows(pairs):
             if isinstance(row, LoadIssue):
                 items.append((row.line, row))
             else:

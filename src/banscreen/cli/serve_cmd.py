@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -20,10 +20,17 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
     refresh_hours: Annotated[float, typer.Option(min=0.0, help="Fetch the configured lists and switch versions "
                                                                "this often (0: never).")] = 0.0,
+    secure_cookies: Annotated[Optional[bool], typer.Option(
+        "--secure-cookies/--no-secure-cookies",
+        help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "
+             "pass --secure-cookies].")] = None,
+    docs: Annotated[bool, typer.Option(help="Serve the interactive API docs at /docs (their script loads from a "
+                                            "CDN); /openapi.json is always served.")] = False,
     db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
-    """Run the HTTP API and the review page (uvicorn)."""
+    """Run the HTTP API and the review page (uvicorn). Sessions and rate limits live in
+    the case store's database, so any number of workers behave as one service."""
     import os
 
     import uvicorn
@@ -33,9 +40,11 @@ def serve(
     if db:
         os.environ["BANSCREEN_DB"] = db
     os.environ["BANSCREEN_REFRESH_HOURS"] = str(refresh_hours)
+    os.environ["BANSCREEN_DOCS"] = "1" if docs else "0"
+    os.environ["BANSCREEN_SECURE_COOKIES"] = {True: "1", False: "0", None: ""}[secure_cookies]
     store = list_store(home)
     store.ensure_bundled()
     build_index(store, store.select(dt.date.today()).versions)  # the index cache, before workers start
-    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /docs), {workers} worker(s)"))
+    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /openapi.json" + (", docs at /docs" if docs else "") + "), {workers} worker(s)"))
     uvicorn.run("banscreen.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", proxy_headers=False)

@@ -48,6 +48,18 @@ def masked(url: str) -> str:
         return url.split(":", 1)[0] + ":***"
 
 
+def error_summary(exc: BaseException) -> str:
+    """An error fit for a message or the audit trail: a database error's driver message
+    (its first line), never the SQL statement or its parameters, which hold party data."""
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError):
+        orig = getattr(exc, "orig", None)
+        text = str(orig).splitlines()[0] if orig is not None and str(orig) else ""
+        return f"{type(orig or exc).__name__}: {text}" if text else type(orig or exc).__name__
+    return f"{type(exc).__name__}: {exc}"
+
+
 def where(url: str) -> str:
     """HOST:PORT (or the file) of a database URL, for messages."""
     try:

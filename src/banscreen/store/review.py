@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from banscreen.model import MAX_DB_ID, REVIEWER_DECISIONS, AlertStatus, DecisionKind
@@ -13,6 +13,20 @@ from banscreen.store import audit
 from banscreen.store.alerts import decision_payload
 from banscreen.store.engine import CaseError
 from banscreen.store.schema import Alert, AuditEvent, Decision, SubjectRow, Suppression
+
+
+def _alert_filter(q, status: str | None, list_code: str | None, text: str):
+    """The queue's filters, in SQL: status, list, and a case-insensitive substring of
+    the subject's or the entry's name (LIKE wildcards in `text` taken literally)."""
+    if status:
+        q = q.where(Alert.status == status)
+    if list_code:
+        q = q.where(Alert.list == list_code)
+    if text.strip():
+        needle = text.strip().lower()
+        q = q.where(or_(func.lower(SubjectRow.name).contains(needle, autoescape=True),
+                        func.lower(Alert.entry_name).contains(needle, autoescape=True)))
+    return q
 
 
 class ReviewMixin:
@@ -60,15 +74,20 @@ class ReviewMixin:
             return d
 
     def alerts(self, status: str | None = "open", list_code: str | None = None, limit: int = 100,
-               offset: int = 0) -> list[tuple[Alert, SubjectRow]]:
-        """(alert, subject) pairs, oldest first, filtered by status and list code."""
+               offset: int = 0, text: str = "") -> list[tuple[Alert, SubjectRow]]:
+        """(alert, subject) pairs, oldest first, filtered by status, list code and text
+        in the subject's or the entry's name."""
         with self.sessions() as s:
-            q = select(Alert, SubjectRow).join(SubjectRow, SubjectRow.id == Alert.subject_id)
-            if status:
-                q = q.where(Alert.status == status)
-            if list_code:
-                q = q.where(Alert.list == list_code)
+            q = _alert_filter(select(Alert, SubjectRow).join(SubjectRow, SubjectRow.id == Alert.subject_id),
+                              status, list_code, text)
             return [tuple(row) for row in s.execute(q.order_by(Alert.id).limit(limit).offset(offset)).all()]
+
+    def alert_total(self, status: str | None = "open", list_code: str | None = None, text: str = "") -> int:
+        """How many alerts `alerts` would give with no limit: the queue's count."""
+        with self.sessions() as s:
+            q = _alert_filter(select(func.count()).select_from(Alert).join(SubjectRow, SubjectRow.id == Alert.subject_id),
+                              status, list_code, text)
+            return s.execute(q).scalar_one()
 
     def alert(self, alert_id: int) -> tuple[Alert, SubjectRow, list[Decision]]:
         """One alert, its subject and its decisions; CaseError when there is none."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from banscreen.model import AlertStatus, DecisionKind
 from banscreen.store import audit
 from banscreen.store.alerts import CaseBatch, CaseFinding, CaseSubject, RunCounts, apply_finding, close_alert
-from banscreen.store.engine import actor_name
+from banscreen.store.engine import actor_name, error_summary
 from banscreen.store.schema import Alert, Run, SubjectRow
 
 
@@ -150,7 +150,7 @@ class RunsMixin:
             with self.sessions.begin() as s:
                 yield s, audit.AuditWriter(s, actor), s.get(Run, run_id)
         except BaseException as exc:
-            self.fail_run(run_id, f"{type(exc).__name__}: {exc}", actor)
+            self.fail_run(run_id, error_summary(exc), actor)
             raise
 
     def fail_run(self, run_id: int, reason: str, actor: str | None = None) -> None:

@@ -46,7 +46,7 @@ class InventoryReader(AssetReader):
         mapping: list[tuple[str, str, str]] | None = None  # (kind, column, where)
         label_cols: list[str] = []
         row_number = 0
-        for item in reader.rows(path):
+        for item in reader.checked_rows(path):
             row_number += 1
             if isinstance(item, LoadIssue):
                 yield item

@@ -11,6 +11,7 @@ from typing import Mapping
 
 from banscreen.model import LoadIssue, Subject
 from banscreen.sources.interface import SourceError
+from banscreen.sources.tabular.interface import nul_column, nul_issue
 
 # Usual header names, in order of preference, after folding (lower case, no punctuation).
 USUAL = {
@@ -79,7 +80,10 @@ class PartyColumns:
         return cls(mapping["name"], mapping["country"], mapping["address"], mapping["id"], extra)
 
     def subject(self, row: int, line: int, fields: Mapping[str, str], source: str) -> Subject | LoadIssue:
-        """The party on one row, or the reason it is not one (an empty name)."""
+        """The party on one row, or the reason it is not one (an empty name, a NUL
+        character)."""
+        if (bad := nul_column(fields)) is not None:
+            return nul_issue(source, line, bad)
         name = (fields.get(self.name) or "").strip()
         if not name:
             return LoadIssue(source, line, f"empty name in column {self.name!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
 from banscreen.csvrecords import records
 from banscreen.model import LoadIssue
@@ -44,34 +44,39 @@ class CsvRows(RowReader):
         except LookupError:
             raise SourceError(path, f"unknown encoding {self.encoding!r}") from None
         with fh:
-            sample = fh.read(64 * 1024)
-            fh.seek(0)
-            delimiter = self.delimiter
-            if delimiter is None:
-                try:
-                    delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-                except csv.Error:
-                    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-            reader = csv.reader(fh, delimiter=delimiter)
-            header: list[str] | None = None
-            for line, fields in records(reader):
-                if isinstance(fields, csv.Error):
-                    yield LoadIssue(str(path), line, f"unreadable CSV record: {fields}")
-                    continue
-                if _has_bad_bytes(fields):
-                    if header is None:
-                        raise SourceError(path, f"header is not valid {self.encoding}; name the file's encoding "
-                                                "with --encoding (e.g. cp1252)", line)
-                    yield LoadIssue(str(path), line, f"not valid {self.encoding} text; name the file's "
-                                                     "encoding with --encoding (e.g. cp1252)")
-                    continue
+            yield from self.read(fh, path)
+
+    def read(self, fh: TextIO, path: Path) -> Iterator[RawRow | LoadIssue]:
+        """The rows of an open text stream (opened with errors="surrogateescape" and
+        newline=""), reported under `path`; the service reads uploads through this."""
+        sample = fh.read(64 * 1024)
+        fh.seek(0)
+        delimiter = self.delimiter
+        if delimiter is None:
+            try:
+                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            except csv.Error:
+                delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        reader = csv.reader(fh, delimiter=delimiter)
+        header: list[str] | None = None
+        for line, fields in records(reader):
+            if isinstance(fields, csv.Error):
+                yield LoadIssue(str(path), line, f"unreadable CSV record: {fields}")
+                continue
+            if _has_bad_bytes(fields):
                 if header is None:
-                    header = [h.strip() for h in fields]
-                    continue
-                if len(fields) != len(header):
-                    yield LoadIssue(str(path), line, f"expected {len(header)} fields as in the header, "
-                                                     f"found {len(fields)}")
-                    continue
-                yield RawRow(line, dict(zip(header, fields)))
+                    raise SourceError(path, f"header is not valid {self.encoding}; name the file's encoding "
+                                            "with --encoding (e.g. cp1252)", line)
+                yield LoadIssue(str(path), line, f"not valid {self.encoding} text; name the file's "
+                                                 "encoding with --encoding (e.g. cp1252)")
+                continue
             if header is None:
-                raise SourceError(path, "empty file: no header row")
+                header = [h.strip() for h in fields]
+                continue
+            if len(fields) != len(header):
+                yield LoadIssue(str(path), line, f"expected {len(header)} fields as in the header, "
+                                                 f"found {len(fields)}")
+                continue
+            yield RawRow(line, dict(zip(header, fields)))
+        if header is None:
+            raise SourceError(path, "empty file: no header row")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar, Iterator, NamedTuple
+from typing import ClassVar, Iterable, Iterator, Mapping, NamedTuple
 
 from banscreen.model import LoadIssue
 
@@ -23,3 +23,26 @@ class RowReader(ABC):
     @abstractmethod
     def rows(self, path: Path) -> Iterator[RawRow | LoadIssue]:
         """Rows keyed by header, in file order; unreadable rows as issues."""
+
+    def checked_rows(self, path: Path) -> Iterator[RawRow | LoadIssue]:
+        """`rows`, with a row holding a NUL character turned into an issue: no text
+        column of PostgreSQL can store one, and no real name contains one."""
+        return without_nul(self.rows(path), str(path))
+
+
+def without_nul(items: Iterable[RawRow | LoadIssue], source: str) -> Iterator[RawRow | LoadIssue]:
+    """Rows passed through, except one with a NUL character, which becomes an issue."""
+    for item in items:
+        if isinstance(item, RawRow) and (bad := nul_column(item.fields)) is not None:
+            yield nul_issue(source, item.line, bad)
+            continue
+        yield item
+
+
+def nul_column(fields: Mapping[str, object]) -> str | None:
+    """The first column whose value holds a NUL character, if any."""
+    return next((str(c) for c, v in fields.items() if isinstance(v, str) and "\x00" in v), None)
+
+
+def nul_issue(source: str, line: int, column: str) -> LoadIssue:
+    return LoadIssue(source, line, f"a NUL character in column {column!r}: row not screened")
