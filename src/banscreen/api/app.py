@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from banscreen.api import review, v1
@@ -86,6 +87,15 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
         log.error("%s %s answered 500", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # FastAPI's own answer echoes the input, which fails to encode for NaN (a 500)
+        # and repeats whatever the client sent; the place and the reason are enough.
+        problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid"), "type": e.get("type", "")}
+                    for e in exc.errors()[:20]]
+        log.info("%s %s answered 422: %s", request.method, request.url.path, problems[:1])
+        return JSONResponse({"detail": problems}, status_code=422)
+
     @app.exception_handler(CaseError)
     async def case_error(request: Request, exc: CaseError):
         status = 404 if str(exc).startswith(("no alert", "no key")) else 400
@@ -115,5 +125,9 @@ def app_from_env() -> FastAPI:
     store.ensure_bundled()
     refresh = float(os.environ.get("BANSCREEN_REFRESH_HOURS") or 0)
     secure = {"1": True, "0": False}.get(os.environ.get("BANSCREEN_SECURE_COOKIES", ""))
-    settings = Settings(refresh_hours=refresh, docs=os.environ.get("BANSCREEN_DOCS") == "1", secure_cookies=secure)
+    env = os.environ.get
+    settings = Settings(refresh_hours=refresh, docs=env("BANSCREEN_DOCS") == "1", secure_cookies=secure,
+                        rate_per_second=float(env("BANSCREEN_RATE") or Settings.rate_per_second),
+                        rate_burst=int(env("BANSCREEN_BURST") or Settings.rate_burst),
+                        max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes))
     return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), settings)

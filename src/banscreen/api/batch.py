@@ -102,6 +102,8 @@ def _csv_items(binary, party_model, filename: str) -> Iterator:
 
 
 def _party(number: int, line: int | None, fields: dict, party_model):
+    if not isinstance(fields.get("name"), str) or not fields["name"].strip():
+        return RowError(number, line, "empty name: nothing to screen")
     try:
         return party_model.model_validate({k: v for k, v in fields.items() if k in party_model.model_fields})
     except ValidationError as exc:

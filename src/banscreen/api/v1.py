@@ -193,4 +193,10 @@ def _case_routes(api: APIRouter, cases: CaseStore, screener_role, reviewer_role,
     @api.get("/v1/audit/verify", tags=["audit"])
     def verify(who: Principal = Depends(admin_role)) -> dict:
         v = cases.verify()
-        return {"ok": v.ok, "events": v.events, "problem": v.problem or None, "event_id": v.event_id}
+        return {"ok": v.ok, "events": v.events, "problem": v.problem or None, "event_id": v.event_id,
+                "disagreements": list(v.disagreements)}
+
+    @api.get("/v1/audit/anchor", tags=["audit"])
+    def audit_anchor(who: Principal = Depends(admin_role)) -> dict:
+        """The chain's head, to keep outside the database (see `audit verify --anchor`)."""
+        return cases.anchor().as_dict()

@@ -12,11 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from banscreen.cli.app import app, audit_app, cases_app
-from banscreen.cli.common import (EXIT_CLEAN, EXIT_HITS, DbOpt, HomeOpt, case_store, err, list_store, out,
-                                  parse_date, show_table)
+from banscreen.cli.common import (EXIT_CLEAN, EXIT_HITS, DbOpt, HomeOpt, UsageError, case_store, err, list_store,
+                                  out, parse_date, show_table)
 from banscreen.screen import DEFAULT_MIN_SCORE
 from banscreen.screen.rescreen import rescreen as rescreen_parties
 from banscreen.store import actor_name
+from banscreen.store.audit import Anchor
 
 
 @cases_app.command("list")
@@ -86,15 +87,39 @@ def cases_runs(limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None) -> None:
-    """Recompute the hash chain; exit 1 naming the first event that was edited,
-    deleted or re-ordered."""
-    result = case_store(db).verify()
+def audit_verify(
+    anchor: Annotated[Optional[list[Path]], typer.Option(
+        help="A file with anchors `audit anchor` printed (one JSON per line; repeatable): the chain must "
+             "still hold each.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Recompute the hash chain, check the chain head and any anchors kept elsewhere,
+    and replay the chain against the alerts and decisions tables; exit 1 naming the
+    first event that was edited, deleted or re-ordered, or the rows that disagree."""
+    anchors = []
+    for path in anchor or []:
+        try:
+            lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+            anchors += [Anchor.parse(line) for line in lines]
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"--anchor {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    result = case_store(db).verify(tuple(anchors))
     if result.ok:
-        out.print(f"audit chain intact: {result.events} events")
+        out.print(f"audit chain intact: {result.events} events"
+                  + (f", {len(anchors)} anchor(s) held" if anchors else "") + "; alerts and decisions agree with it")
         raise typer.Exit(EXIT_CLEAN)
     err.print(f"[red]audit chain broken[/red]: {escape(result.problem)}")
+    for line in result.disagreements[1:20]:
+        err.print(f"  also: {escape(line)}")
     raise typer.Exit(EXIT_HITS)
+
+
+@audit_app.command("anchor")
+def audit_anchor(db: DbOpt = None) -> None:
+    """Print the chain's head as one JSON line. Keep it outside the database (a ticket,
+    write-once storage); `audit verify --anchor FILE` then catches a chain cut back below
+    it, which the database alone cannot show."""
+    print(json.dumps(case_store(db).anchor().as_dict()))
 
 
 @audit_app.command("export")

@@ -23,13 +23,20 @@ def lists_import(
     dataset: Annotated[Optional[str], typer.Option(help="Version family [default: by format].")] = None,
     published: Annotated[Optional[str], typer.Option(help="The data's publish date, YYYY-MM-DD "
                                                           "[default: from the file, else estimated].")] = None,
+    allow_drop: Annotated[bool, typer.Option(help="Import even when the file has more than --max-drop of the "
+                                                  "newest version's entries fewer.")] = False,
+    max_drop: Annotated[float, typer.Option(min=0.0, max=1.0, help="Largest share of entries a new version may "
+                                                                   "lose against the newest one.")] = 0.2,
     home: HomeOpt = None,
 ) -> None:
-    """Import a list file as a new version (atomic; identical content is not imported twice)."""
+    """Import a list file as a new version (atomic; identical content is not imported
+    twice). A file whose last row is cut off, or with more than --max-drop of the newest
+    version's entries missing, is refused (exit 2) unless --allow-drop is given."""
     store = list_store(home)
     store.ensure_bundled()
     outcome = store.import_file(path, format=format, dataset=dataset,
-                                published=parse_date(published, "--published") if published else None)
+                                published=parse_date(published, "--published") if published else None,
+                                max_drop=None if allow_drop else max_drop)
     v = outcome.version
     if not outcome.created:
         out.print(escape(f"unchanged: {path} is already imported as {v.label}"))
@@ -45,7 +52,8 @@ def lists_update(
     config: Annotated[Optional[Path], typer.Option(help="Sources file [default: $BANSCREEN_HOME/sources.yaml, else "
                                                         "the built-in OFAC and trade.gov sources].")] = None,
     only: Annotated[Optional[list[str]], typer.Option(help="Update only this source (repeatable).")] = None,
-    force: Annotated[bool, typer.Option(help="Import even when the entry count drops past --max-drop.")] = False,
+    force: Annotated[bool, typer.Option("--allow-drop/--no-allow-drop", "--force",
+                                        help="Import even when the entry count drops past --max-drop.")] = False,
     max_drop: Annotated[float, typer.Option(min=0.0, max=1.0, help="Largest share of entries a new version may "
                                                                    "lose.")] = 0.2,
     timeout: Annotated[float, typer.Option(min=1.0, help="Seconds to wait for a server.")] = 60.0,

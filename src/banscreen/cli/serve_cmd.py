@@ -20,6 +20,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index once).")] = 1,
     refresh_hours: Annotated[float, typer.Option(min=0.0, help="Fetch the configured lists and switch versions "
                                                                "this often (0: never).")] = 0.0,
+    rate: Annotated[float, typer.Option(min=0.001, help="Requests a second per key, sustained.")] = 200.0,
+    burst: Annotated[int, typer.Option(min=1, help="Requests per key in a burst.")] = 400,
+    max_body_mib: Annotated[float, typer.Option(min=0.01, help="Largest request body, MiB (counted as it "
+                                                               "arrives, chunked or not).")] = 5.0,
     secure_cookies: Annotated[Optional[bool], typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "
@@ -41,6 +45,8 @@ def serve(
         os.environ["BANSCREEN_DB"] = db
     os.environ["BANSCREEN_REFRESH_HOURS"] = str(refresh_hours)
     os.environ["BANSCREEN_DOCS"] = "1" if docs else "0"
+    os.environ["BANSCREEN_RATE"], os.environ["BANSCREEN_BURST"] = str(rate), str(burst)
+    os.environ["BANSCREEN_MAX_BODY"] = str(int(max_body_mib * 2**20))
     os.environ["BANSCREEN_SECURE_COOKIES"] = {True: "1", False: "0", None: ""}[secure_cookies]
     store = list_store(home)
     store.ensure_bundled()

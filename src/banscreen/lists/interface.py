@@ -16,6 +16,14 @@ class ListError(Exception):
     """A list file that cannot be used at all (missing, unreadable, wrong format)."""
 
 
+class ListDropError(ListError):
+    """A new version with so many entries fewer than the one before that it looks partial."""
+
+    def __init__(self, message: str, before: int, after: int):
+        super().__init__(message)
+        self.before, self.after = before, after
+
+
 @dataclass
 class LoadResult:
     entries: list[ListEntry]

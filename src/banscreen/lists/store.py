@@ -24,7 +24,7 @@ from typing import Iterable
 import yaml
 
 from banscreen.lists import loader_for
-from banscreen.lists.interface import ListError, LoadResult
+from banscreen.lists.interface import ListDropError, ListError, LoadResult
 from banscreen.model import ListEntry, LoadIssue
 
 MANIFEST = "manifest.json"
@@ -95,6 +95,44 @@ def entry_from_dict(d: dict) -> ListEntry:
     return ListEntry(**kw)
 
 
+def _instant(imported_at: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(imported_at)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def cut_last_line(path: Path) -> tuple[int, bool] | None:
+    """For a text file that does not end with a line break (its last row may be cut
+    off): the number of its last line, and whether that line is visibly cut (an open
+    quote, or fewer fields than the first line). None when the file ends with a line
+    break, and for folders and formats whose parser notices a cut by itself (XML, zip,
+    gzip)."""
+    if not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 20)
+        if first.startswith((b"<", b"PK", b"\x1f\x8b", b"\xef\xbb\xbf<")):
+            return None
+        fh.seek(0, 2)
+        size = fh.tell()
+        if size == 0:
+            return None
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read()
+        if tail.endswith((b"\n", b"\r")):
+            return None
+        last = tail.rsplit(b"\n", 1)[-1]
+        fh.seek(0)
+        lines = 1
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+    delimiter = b"\t" if first.count(b"\t") > first.count(b",") else b","
+    visibly_cut = last.count(b'"') % 2 == 1 or last.count(delimiter) < first.count(delimiter)
+    return lines, visibly_cut
+
+
 def content_hash(path: Path) -> str:
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -145,11 +183,18 @@ class ListStore:
         dataset: str | None = None,
         published: dt.date | None = None,
         source: str | None = None,
+        max_drop: float | None = None,
     ) -> ImportOutcome:
         """Import a list file as a new version of its dataset: the loader is picked by
         `format` or sniffed; `published` defaults to the file's own date, else an
         estimate. Atomic, and identical content is not imported twice (the outcome says
-        which version holds it)."""
+        which version holds it).
+
+        Refused (ListError, nothing imported): a file whose last row is cut off (a
+        truncated download or copy), and, with `max_drop`, a version with a larger share
+        of entries fewer than the version it follows (by publish date), so that a partial file
+        never goes into force and closes alerts as "entry removed". `max_drop=None` (the
+        commands' --allow-drop) imports such a file anyway."""
         path = Path(path)
         loader = loader_for(path, format)
         dataset = dataset or loader.dataset
@@ -160,6 +205,10 @@ class ListStore:
         result = loader.load(path)
         if not result.entries:
             raise ListError(f"{path}: no entries could be read; nothing imported")
+        cut = cut_last_line(path) if max_drop is not None else None
+        if cut and (cut[1] or any(i.line >= cut[0] for i in result.issues)):
+            raise ListDropError(f"{path}:{cut[0]}: the file ends in the middle of a row: a truncated download or "
+                                "copy? Nothing imported; --allow-drop imports it anyway", 0, len(result.entries))
         basis = "user"
         if published is None:
             published, basis = result.published, "file"
@@ -167,6 +216,16 @@ class ListStore:
             starts = [e.start_date for e in result.entries if e.start_date and e.start_date <= dt.date.today()]
             published = max(starts) if starts else dt.date.fromtimestamp(path.stat().st_mtime)
             basis = "estimated"
+        # The version this one follows: an older file imported for history is checked
+        # against what came before it, not against today's list.
+        earlier = [v for v in self.versions(dataset) if v.published <= published]
+        if max_drop is not None and earlier and earlier[-1].entries:
+            before, after = earlier[-1].entries, len(result.entries)
+            if (before - after) / before > max_drop:
+                raise ListDropError(
+                    f"{path}: {after:,} entries against {before:,} in {earlier[-1].label} (a drop of "
+                    f"{(before - after) / before:.0%}, over the {max_drop:.0%} allowed): a truncated or partial "
+                    "file? Nothing imported; --allow-drop imports it anyway", before, after)
         version = ListVersion(
             dataset=dataset,
             version=f"{published.isoformat()}-{sha[:10]}",
@@ -174,7 +233,7 @@ class ListStore:
             source=source or str(path),
             published=published,
             published_basis=basis,
-            imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            imported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds"),
             sha256=sha,
             entries=len(result.entries),
             rows=result.rows,
@@ -244,7 +303,9 @@ class ListStore:
                 d = json.loads(manifest.read_text("utf-8"))
                 d["published"] = dt.date.fromisoformat(d["published"])
                 out.append(ListVersion(**d))
-        return sorted(out, key=lambda v: (v.dataset, v.published, v.imported_at))
+        # Same publish date: the later import wins, then the version id, so the order
+        # never depends on the folder listing (imported_at has seconds in older versions).
+        return sorted(out, key=lambda v: (v.dataset, v.published, _instant(v.imported_at), v.version))
 
     def version(self, dataset: str, version: str | None = None) -> ListVersion:
         """A version by id (or unique id prefix); the newest when `version` is None."""

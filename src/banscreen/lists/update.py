@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from banscreen.lists import loader_for
-from banscreen.lists.interface import ListError
+from banscreen.lists.interface import ListDropError, ListError
 from banscreen.lists.store import Diff, ListStore
 
 log = logging.getLogger(__name__)
@@ -162,18 +162,13 @@ class Updater:
             log.warning("list source %s refused: %s", source.name, exc)
             return Outcome(source.name, "refused", f"refused: {exc}")
         current = self.store.versions(source.dataset)
-        if current and not self.force:
-            before = current[-1].entries
-            after = len(result.entries)
-            if before and (before - after) / before > self.max_drop:
-                return Outcome(source.name, "refused",
-                               f"refused: {after:,} entries against {before:,} in {current[-1].label} "
-                               f"(a drop of {(before - after) / before:.0%}, over the {self.max_drop:.0%} allowed); "
-                               "a truncated or partial file? --force imports it anyway",
-                               details={"before": before, "after": after, "issues": len(result.issues)})
         try:
             imported = self.store.import_file(path, format=source.format, dataset=source.dataset,
-                                              published=result.published or dt.date.today(), source=source.url)
+                                              published=result.published or dt.date.today(), source=source.url,
+                                              max_drop=None if self.force else self.max_drop)
+        except ListDropError as exc:
+            return Outcome(source.name, "refused", f"refused: {exc}",
+                           details={"before": exc.before, "after": exc.after, "issues": len(result.issues)})
         except ListError as exc:
             return Outcome(source.name, "refused", f"refused: {exc}")
         if not imported.created:

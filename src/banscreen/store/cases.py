@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from banscreen.store.engine import CaseError, default_url, masked, migrate, open_engine
+from banscreen.store.engine import CaseError, default_url, masked, migrate, open_engine, service_url
+from banscreen.store.schema import Base, RateBucket, WebSession
 from banscreen.store.keys import KeysMixin
 from banscreen.store.review import ReviewMixin
 from banscreen.store.runs import RunsMixin
@@ -27,8 +28,20 @@ class CaseStore(RunsMixin, ReviewMixin, KeysMixin):
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
         self.engine: Engine = open_engine(self.url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)  # writers: `with self.sessions.begin()`
+        self.readers = sessionmaker(self.engine.execution_options(banscreen_read=True), expire_on_commit=False)
         self.migrate()
+        self._open_service_state()
+
+    def _open_service_state(self) -> None:
+        """The sessionmaker for review sessions and rate buckets (see `service_url`)."""
+        url = service_url(self.url)
+        if url == self.url:
+            self.service = self.sessions
+            return
+        engine = open_engine(url)
+        Base.metadata.create_all(engine, tables=[WebSession.__table__, RateBucket.__table__])
+        self.service = sessionmaker(engine, expire_on_commit=False)
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

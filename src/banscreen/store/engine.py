@@ -121,4 +121,20 @@ def _sqlite_write_locking(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (CaseStore.readers) take no lock, so a long recording run, which holds
+        # the one write lock until it commits, never blocks the review page or a query.
+        read_only = connection.get_execution_options().get("banscreen_read", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def service_url(url: str) -> str:
+    """Where the service's own state (review sessions, rate-limit buckets) lives: the
+    case store's database on PostgreSQL (row locks keep it apart from running runs);
+    beside the SQLite file on SQLite, whose single write lock a recording run holds
+    for its whole transaction, which would otherwise stall every login and request."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return url
+    path = Path(u.database)
+    return u.set(database=str(path.with_name(path.stem + "-service" + (path.suffix or ".db")))).render_as_string(
+        hide_password=False)

@@ -51,6 +51,8 @@ def key_record(row: ApiKey) -> dict:
 
 class KeysMixin:
     sessions: sessionmaker
+    readers: sessionmaker
+    service: sessionmaker  # sessions and rate buckets (store/engine.py service_url)
     ROLES = tuple(Role)
 
     def create_key(self, owner: str, role: str, actor: str | None = None) -> tuple[int, str]:
@@ -71,7 +73,7 @@ class KeysMixin:
 
     def keys(self) -> list[ApiKey]:
         """Every key ever made, revoked ones included, by id."""
-        with self.sessions() as s:
+        with self.readers() as s:
             return list(s.execute(select(ApiKey).order_by(ApiKey.id)).scalars())
 
     def revoke_key(self, key_id: int, actor: str | None = None) -> ApiKey:
@@ -87,16 +89,16 @@ class KeysMixin:
             if row.revoked:
                 raise CaseError(f"key #{key_id} ({row.prefix}…) was already revoked")
             row.revoked, row.revoked_at = True, dt.datetime.now(dt.timezone.utc)
-            ended = s.execute(delete(WebSession).where(WebSession.key_id == key_id)).rowcount
-            writer.append("key.revoked", "api_key", key_id, {"owner": row.owner, "prefix": row.prefix,
-                                                             "sessions_ended": ended})
-            return row
+            writer.append("key.revoked", "api_key", key_id, {"owner": row.owner, "prefix": row.prefix})
+        with self.service.begin() as s:  # tidy only: every request checks its session's key anyway
+            s.execute(delete(WebSession).where(WebSession.key_id == key_id))
+        return row
 
     def key_holder(self, key: str) -> KeyHolder | None:
         """Who a valid, unrevoked key speaks for, else None."""
         if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
             return None
-        with self.sessions() as s:
+        with self.readers() as s:
             row = s.execute(select(ApiKey).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked.is_(False))
                             ).scalar_one_or_none()
             return KeyHolder(row.id, row.owner, row.role) if row else None
@@ -113,7 +115,7 @@ class KeysMixin:
         stored; expired sessions are pruned here, so the table does not grow forever."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
         now = time.time()
-        with self.sessions.begin() as s:
+        with self.service.begin() as s:
             s.execute(delete(WebSession).where(WebSession.expires_at < now))
             s.add(WebSession(token_hash=key_hash(token), key_id=holder.key_id, csrf=csrf,
                              created_at=dt.datetime.now(dt.timezone.utc), expires_at=now + hours * 3600))
@@ -123,21 +125,22 @@ class KeysMixin:
         """The session of `token` if it has not expired and its key is not revoked."""
         if not token or len(token) > 200:
             return None
-        with self.sessions() as s:
-            row = s.execute(select(WebSession, ApiKey).join(ApiKey, ApiKey.id == WebSession.key_id)
-                            .where(WebSession.token_hash == key_hash(token), WebSession.expires_at >= time.time(),
-                                   ApiKey.revoked.is_(False))).first()
-            if row is None:
-                return None
-            session, key = row
-            return LiveSession(KeyHolder(key.id, key.owner, key.role), session.csrf, session.expires_at)
+        with self.service() as s:
+            session = s.execute(select(WebSession).where(WebSession.token_hash == key_hash(token),
+                                                         WebSession.expires_at >= time.time())).scalar_one_or_none()
+        if session is None:
+            return None
+        with self.readers() as s:
+            key = s.execute(select(ApiKey).where(ApiKey.id == session.key_id, ApiKey.revoked.is_(False))
+                            ).scalar_one_or_none()
+        return LiveSession(KeyHolder(key.id, key.owner, key.role), session.csrf, session.expires_at) if key else None
 
     def close_session(self, token: str) -> None:
-        with self.sessions.begin() as s:
+        with self.service.begin() as s:
             s.execute(delete(WebSession).where(WebSession.token_hash == key_hash(token)))
 
     def session_count(self) -> int:
-        with self.sessions() as s:
+        with self.service() as s:
             return s.execute(select(func.count()).select_from(WebSession)).scalar_one()
 
     # Rate limits
@@ -147,7 +150,7 @@ class KeysMixin:
         False when it is empty. One atomic statement, so workers share the bucket."""
         now = time.time()
         bucket, table = bucket[:100], RateBucket.__table__
-        with self.sessions.begin() as s:
+        with self.service.begin() as s:
             conn = s.connection()  # Core statements: rowcount is the driver's, not the ORM's bulk count
             postgres = conn.dialect.name == "postgresql"
             refilled = (func.least if postgres else func.min)(float(burst), table.c.tokens

@@ -31,6 +31,7 @@ def _alert_filter(q, status: str | None, list_code: str | None, text: str):
 
 class ReviewMixin:
     sessions: sessionmaker
+    readers: sessionmaker
 
     def decide(self, alert_id: int, decision: str, reviewer: str, reason: str) -> Decision:
         """Record a reviewer's decision: true_match and false_positive close the alert
@@ -77,14 +78,14 @@ class ReviewMixin:
                offset: int = 0, text: str = "") -> list[tuple[Alert, SubjectRow]]:
         """(alert, subject) pairs, oldest first, filtered by status, list code and text
         in the subject's or the entry's name."""
-        with self.sessions() as s:
+        with self.readers() as s:
             q = _alert_filter(select(Alert, SubjectRow).join(SubjectRow, SubjectRow.id == Alert.subject_id),
                               status, list_code, text)
             return [tuple(row) for row in s.execute(q.order_by(Alert.id).limit(limit).offset(offset)).all()]
 
     def alert_total(self, status: str | None = "open", list_code: str | None = None, text: str = "") -> int:
         """How many alerts `alerts` would give with no limit: the queue's count."""
-        with self.sessions() as s:
+        with self.readers() as s:
             q = _alert_filter(select(func.count()).select_from(Alert).join(SubjectRow, SubjectRow.id == Alert.subject_id),
                               status, list_code, text)
             return s.execute(q).scalar_one()
@@ -93,7 +94,7 @@ class ReviewMixin:
         """One alert, its subject and its decisions; CaseError when there is none."""
         if not 1 <= alert_id <= MAX_DB_ID:
             raise CaseError(f"no alert #{alert_id}")
-        with self.sessions() as s:
+        with self.readers() as s:
             alert = s.get(Alert, alert_id)
             if alert is None:
                 raise CaseError(f"no alert #{alert_id}")
@@ -104,20 +105,20 @@ class ReviewMixin:
 
     def counts(self) -> dict[str, int]:
         """Alerts by status."""
-        with self.sessions() as s:
+        with self.readers() as s:
             rows = s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
             return {status: n for status, n in rows}
 
     def counts_by_list(self) -> list[tuple[str, str, int]]:
         """(list code, status, alerts) for the dashboard."""
-        with self.sessions() as s:
+        with self.readers() as s:
             return [tuple(r) for r in s.execute(select(Alert.list, Alert.status, func.count())
                                                 .group_by(Alert.list, Alert.status)).all()]
 
     def alerts_by_day(self, days: int = 30) -> list[tuple[str, int]]:
         """Alerts opened per day, for the dashboard's chart."""
         since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)
-        with self.sessions() as s:
+        with self.readers() as s:
             rows = s.execute(select(AuditEvent.at).where(AuditEvent.action == "alert.opened",
                                                          AuditEvent.at >= since)).scalars().all()
         per: dict[str, int] = {}
@@ -126,12 +127,18 @@ class ReviewMixin:
             per[day] = per.get(day, 0) + 1
         return sorted(per.items())
 
-    def verify(self) -> audit.Verification:
-        """Recompute the audit chain."""
-        with self.sessions() as s:
-            return audit.verify(s)
+    def verify(self, anchors: tuple[audit.Anchor, ...] = ()) -> audit.Verification:
+        """Recompute the audit chain, check it against `anchors` kept elsewhere, and
+        compare the alerts and decisions tables with its replay."""
+        with self.readers() as s:
+            return audit.verify(s, anchors)
+
+    def anchor(self) -> audit.Anchor:
+        """The chain's head, to keep outside the database and check with verify."""
+        with self.readers() as s:
+            return audit.anchor(s)
 
     def export(self, out) -> int:
         """The audit chain as JSON Lines to `out`; returns the number of events."""
-        with self.sessions() as s:
+        with self.readers() as s:
             return audit.export(s, out)

@@ -112,6 +112,7 @@ class RunsMixin:
     """CaseStore's runs: start, record, fail, list."""
 
     sessions: sessionmaker
+    readers: sessionmaker
 
     def start_run(self, *, screen: str, input_path: str, input_sha256: str, as_of: dt.date,
                   list_versions: dict[str, str], options: dict[str, Any], actor: str | None = None) -> int:
@@ -119,6 +120,7 @@ class RunsMixin:
         actor = actor or actor_name()
         with self.sessions.begin() as s:
             writer = audit.AuditWriter(s, actor)
+            _record_dead_runs(s, writer)
             run = Run(screen=screen, status="running", actor=actor, host=socket.gethostname(), pid=os.getpid(),
                       started_at=dt.datetime.now(dt.timezone.utc), input_path=input_path, input_sha256=input_sha256,
                       as_of=as_of, list_versions=list_versions, options=options, rows=0, alerts_new=0,
@@ -164,13 +166,26 @@ class RunsMixin:
     def runs(self, limit: int = 50) -> list[Run]:
         """Newest first; a run still 'running' whose process on this host is gone is
         reported as failed (it recorded nothing)."""
-        with self.sessions() as s:
+        with self.readers() as s:
             runs = list(s.execute(select(Run).order_by(Run.id.desc()).limit(limit)).scalars())
         here = socket.gethostname()
         for r in runs:
             if r.status == "running" and r.host == here and not _alive(r.pid):
                 r.status = "failed"
         return runs
+
+
+def _record_dead_runs(s: Session, writer: audit.AuditWriter) -> None:
+    """Runs still 'running' whose process on this host is gone (killed, or the machine
+    went down) are recorded as failed, so the database says so and not only `runs`.
+    Runs of other hosts are left: their processes cannot be checked from here."""
+    here = socket.gethostname()
+    for run in s.execute(select(Run).where(Run.status == "running", Run.host == here)).scalars():
+        if run.pid != os.getpid() and not _alive(run.pid):
+            run.status, run.finished_at = "failed", dt.datetime.now(dt.timezone.utc)
+            writer.append("run.failed", "run", run.id, {"reason": f"its process {run.pid} on {here} ended "
+                                                                  "without finishing (killed?); noticed at the "
+                                                                  "next run's start"})
 
 
 def _alive(pid: int) -> bool:

@@ -143,12 +143,13 @@ class ApiKey(Base):
 
 class WebSession(Base):
     """A review-page session, in the database so that every worker sees it; only the
-    token's SHA-256 is kept. It lives while its key does: a revoked key ends it."""
+    token's SHA-256 is kept. It lives while its key does: a revoked key ends it. On
+    SQLite this table and rate_buckets live in a second file (engine.service_url)."""
 
     __tablename__ = "web_sessions"
     __table_args__ = (Index("ix_web_sessions_expires_at", "expires_at"),)
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    key_id: Mapped[int] = mapped_column(Integer)  # api_keys.id; no foreign key (see above)
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[float] = mapped_column(Float)  # epoch seconds

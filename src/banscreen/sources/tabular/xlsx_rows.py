@@ -9,6 +9,7 @@ from typing import Iterator
 
 from banscreen.model import LoadIssue
 from banscreen.sources.interface import SourceError
+from banscreen.sources.safezip import ArchiveError, SafeZip
 from banscreen.sources.tabular.interface import RawRow, RowReader
 
 
@@ -24,6 +25,32 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+# A workbook is a zip of XML parts. openpyxl holds the shared strings in memory (the
+# sheet itself streams in read-only mode), so that part has the tighter cap. The caps are
+# on what the archive declares, checked before openpyxl opens it, as for APKs.
+MAX_SHARED_STRINGS = 64 * 2**20
+MAX_PART = 1 * 2**30
+MAX_WORKBOOK = 2 * 2**30
+
+
+def check_archive(path: Path) -> None:
+    """Refuse a workbook that would unpack past the caps or the compression ratio the
+    APK and firmware readers allow (a decompression bomb), before anything is inflated."""
+    try:
+        with SafeZip(path, MAX_PART, MAX_WORKBOOK) as archive:
+            declared = 0
+            for name in archive.names():
+                size = archive.size(name)
+                declared += size
+                if name.lower().endswith("sharedstrings.xml") and size > MAX_SHARED_STRINGS:
+                    raise ArchiveError(f"refused: its shared strings would unpack to {size:,} bytes, over "
+                                       f"{MAX_SHARED_STRINGS:,}")
+            if declared > MAX_WORKBOOK:
+                raise ArchiveError(f"refused: it would unpack to {declared:,} bytes, over {MAX_WORKBOOK:,}")
+    except ArchiveError as exc:
+        raise SourceError(path, f"not read as a workbook: {exc}") from None
+
+
 class XlsxRows(RowReader):
     format = "xlsx"
     suffixes = (".xlsx", ".xlsm")
@@ -34,6 +61,7 @@ class XlsxRows(RowReader):
     def rows(self, path: Path) -> Iterator[RawRow | LoadIssue]:
         import openpyxl
 
+        check_archive(path)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:

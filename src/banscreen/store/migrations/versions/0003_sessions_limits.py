@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "web_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column("key_id", sa.Integer, sa.ForeignKey("api_keys.id"), nullable=False),
+        sa.Column("key_id", sa.Integer, nullable=False),  # no foreign key: on SQLite this table lives in a second file
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False),
