@@ -168,7 +168,8 @@ EQUIPMENT = Path(__file__).parent / "data" / "equipment"
 
 @FUZZ
 @given(name=st.sampled_from(["inventory.csv", "scan.xml", "sbom-cyclonedx.json", "sbom-spdx.json", "snmp-export.csv",
-                             "walk-zte.txt", "walk-numeric.txt", "macs.txt"]), data=st.data())
+                             "walk-zte.txt", "walk-numeric.txt", "macs.txt", "sbom-cyclonedx.xml", "sbom.spdx",
+                             "sbom-spdx3.json"]), data=st.data())
 def test_fuzzed_equipment_inputs(tmp_path_factory, name, data):
     """Damaged inventories, nmap XML, SBOMs and SNMP walks: assets, LoadIssues, or one
     SourceError for a file that cannot be read at all; nothing else."""
