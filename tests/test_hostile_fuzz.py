@@ -151,7 +151,8 @@ CAPTURES = Path(__file__).parent / "data" / "android"
 
 @FUZZ
 @given(name=st.sampled_from(["pm-list-adups.txt", "dumpsys-package.txt", "getprop-zte.txt",
-                             "androidqf/packages.json"]), data=st.data())
+                             "androidqf/packages.json", "dumpstate-zte.txt", "androidqf.zip", "bugreport.zip"]),
+       data=st.data())
 def test_fuzzed_text_captures(tmp_path_factory, name, data):
     """adb captures and AndroidQF's packages.json with damaged bytes: every line either
     reads or is reported."""
