@@ -170,3 +170,13 @@ def test_stored_samples_read(tmp_path):
                            ("dumpstate-zte.txt", "com.adups.fota")):
         units, issues = scanned(DATA / name)
         assert not issues and expected in packages(units), name
+
+
+def test_a_mixed_folder_reads_every_kind_inside():
+    """tests/data/android as one input: captures, a dumpstate file, AndroidQF folder and
+    zip, bugreport zip and a firmware tree, each recognised by content."""
+    units, issues = scanned(DATA)
+    where = {u.path.split("!")[0].replace(str(DATA) + "/", "") for u in units}
+    assert {"pm-list-adups.txt", "dumpsys-package.txt", "getprop-zte.txt", "dumpstate-zte.txt",
+            "androidqf/packages.json", "androidqf.zip", "bugreport.zip", "firmware/system/build.prop"} <= where
+    assert [(Path(i.path).name, i.line) for i in issues] == [("pm-list-adups.txt", 5)]  # its broken line

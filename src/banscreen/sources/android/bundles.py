@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 from banscreen.model import LoadIssue, ScanUnit
 from banscreen.sources.android import androidqf
-from banscreen.sources.android.captures import PARSERS, dumpsys_units, props_units
+from banscreen.sources.android.captures import dumpsys_units, props_units
 from banscreen.sources.safezip import ArchiveError, SafeZip
 
 Units = Iterator[ScanUnit | LoadIssue]
@@ -152,20 +152,26 @@ def _section(text: str, marker: str) -> str:
     return "\n" * text.count("\n", 0, start) + section
 
 
-def read_capture_folder(root: Path, sniff: Callable[[Path], str | None], skip: set[Path]) -> Units:
-    """Every file under `root` (symbolic links not followed) that `sniff` recognises as a
-    text capture, read by its parser; `skip` are files already read otherwise."""
+def read_capture_folder(root: Path, reader_of: Callable[[Path], Callable[[Path], Units] | None],
+                        skip: set[Path]) -> Units:
+    """Every file under `root` (symbolic links not followed) that `reader_of` finds a
+    reader for by its content: captures, dumpstate files, AndroidQF and bugreport zips;
+    an AndroidQF folder inside is read as one acquisition. `skip` are files already read
+    otherwise (the firmware tree's build.prop files and images)."""
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
+        here = Path(folder)
+        if here != root and (here / "packages.json").is_file():
+            dirs.clear()  # an AndroidQF acquisition: its files are read together
+            yield from androidqf.read(here)
+            continue
         for name in sorted(files):
-            path = Path(folder) / name
+            path = here / name
             if path in skip or path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_CAPTURE:
                 continue
-            kind = sniff(path)
-            if kind in PARSERS:
-                yield from PARSERS[kind](path, path.read_text("utf-8", errors="replace"))
-            elif kind == "dumpstate":
-                yield from dumpstate_units(str(path), path.read_text("utf-8", errors="replace"))
+            reader = reader_of(path)
+            if reader is not None:
+                yield from reader(path)
 
 
 def is_age_encrypted(raw: bytes) -> bool:

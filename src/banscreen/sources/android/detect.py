@@ -25,8 +25,7 @@ def detect(path: Path) -> str:
     if path.is_dir():
         if (path / "packages.json").is_file():
             return "androidqf"
-        if (path / "main_entry.txt").is_file() or any(p.is_file() and bundles._DUMPSTATE.search(p.name)
-                                                       for p in path.iterdir()):
+        if (path / "main_entry.txt").is_file():
             return "bugreport-folder"
         return "folder"
     if path.name == "packages.json":  # the acquisition named by its package list
@@ -70,16 +69,24 @@ def _text_kind(path: Path, raw: bytes) -> str | None:
     return None
 
 
-def capture_kind(path: Path) -> str | None:
-    """What text capture a file in a folder is, by content, or None (never raises)."""
+# What a file inside a folder may be read as (APKs, build.prop files and partition images
+# are the firmware tree's; firmware zips inside a folder are not opened).
+FOLDER_KINDS = ("pm-list", "getprop", "dumpsys", "dumpstate", "androidqf-zip", "bugreport-zip", "age")
+
+
+def folder_reader(path: Path) -> Callable[[Path], Units] | None:
+    """The reader for a file found in a folder, by its content, or None (never raises)."""
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(8192)
-    except OSError:
+        kind = detect(path)
+    except (SourceError, OSError):
         return None
-    if b"\x00" in raw:
-        return None  # binary
-    return _text_kind(path, raw)
+    if kind not in FOLDER_KINDS:
+        return None
+    if kind in BINARY_READERS:
+        return BINARY_READERS[kind]
+    if kind == "dumpstate":
+        return lambda p: bundles.dumpstate_units(str(p), p.read_text("utf-8", errors="replace"))
+    return lambda p: PARSERS[kind](p, p.read_text("utf-8", errors="replace"))
 
 
 def _zip_names(path: Path) -> list[str] | None:
@@ -147,7 +154,7 @@ def _folder(root: Path) -> Units:
     yield from firmware_units(root, str(root))
     for image in images:
         yield from read_image(image)
-    yield from bundles.read_capture_folder(root, capture_kind, set(props) | set(images))
+    yield from bundles.read_capture_folder(root, folder_reader, set(props) | set(images))
 
 
 def _age(path: Path) -> Units:
