@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from banscreen.api import review, v1
 from banscreen.api.auth import Auth, Limits
+from banscreen.api.overload import Overload
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import ListStore, default_root
 from banscreen.store import CaseError, CaseStore
@@ -32,6 +33,8 @@ class Settings:
     failures_per_minute: float = 10.0  # unknown keys and failed logins, per client address
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
+    max_in_flight: int = 256  # requests being served at once; past it: 503 + Retry-After
+    max_queue_ms: float = 50.0  # event-loop lag past which new requests get 503 (api/overload.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
 
@@ -81,6 +84,8 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                               "alerts. Authenticate with an API key in the X-API-Key header.")
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Overload, max_in_flight=settings.max_in_flight,
+                       max_queue_seconds=settings.max_queue_ms / 1000)  # outermost: refuses before anything else
 
     @app.exception_handler(Exception)
     async def no_traces(request: Request, exc: Exception):  # never a stack trace in a response
@@ -103,11 +108,11 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.get("/v1/health", tags=["service"])
-    def health() -> dict:
+    async def health() -> dict:
         return {"status": "ok", "version": __version__}
 
     @app.get("/v1/ready", tags=["service"])
-    def ready() -> dict:
+    async def ready() -> dict:
         loaded = lists.current
         return {"ready": True, "entries": len(loaded.parties.index.entries),
                 "list_versions": [{"label": v.label, "published": v.published.isoformat()}
@@ -129,5 +134,7 @@ def app_from_env() -> FastAPI:
     settings = Settings(refresh_hours=refresh, docs=env("BANSCREEN_DOCS") == "1", secure_cookies=secure,
                         rate_per_second=float(env("BANSCREEN_RATE") or Settings.rate_per_second),
                         rate_burst=int(env("BANSCREEN_BURST") or Settings.rate_burst),
-                        max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes))
+                        max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes),
+                        max_in_flight=int(env("BANSCREEN_MAX_IN_FLIGHT") or Settings.max_in_flight),
+                        max_queue_ms=float(env("BANSCREEN_MAX_QUEUE_MS") or Settings.max_queue_ms))
     return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), settings)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import json
 import logging
-from typing import Any, Iterator, Literal, Optional
+from typing import Any, AsyncIterator, Literal, Optional
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
@@ -92,17 +93,20 @@ def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
 
 
 def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None:
-    def screen_one(p: PartyIn) -> ScreenResult:
+    def screen_one(p: PartyIn) -> bytes:
+        """One party's answer, serialized once (orjson) as the ScreenResult schema says."""
         screener = lists.current.parties
         as_of = p.as_of or dt.date.today()
         one = Screener(screener.index, screener.versions, ScreenOptions(as_of=as_of, min_score=p.min_score))
         result = one.screen(Subject(row=1, line=0, name=p.name, country=p.country, address=p.address))
-        return ScreenResult(name=p.name, as_of=as_of, matches=[match_record(m) for m in result.matches],
-                            destinations=[destination_record(d) for d in result.destinations])
+        return orjson.dumps({"name": p.name, "as_of": as_of, "matches": [match_record(m) for m in result.matches],
+                             "destinations": [destination_record(d) for d in result.destinations]})
 
     @api.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
-    def screen_party(body: PartyIn, who: Principal = Depends(screener_role)) -> ScreenResult:
-        return screen_one(body)
+    async def screen_party(body: PartyIn, who: Principal = Depends(screener_role)) -> Response:
+        # On the event loop, not in the thread pool: screening one name takes about
+        # 0.05 ms, less than the hop to a thread and back.
+        return Response(screen_one(body), media_type="application/json")
 
     @api.post("/v1/screen/batch", tags=["screening"],
               openapi_extra={"requestBody": {"content": {
@@ -119,12 +123,18 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         in order. The body is read only after the key is checked."""
         items = await batch_items(request, PartyIn)
 
-        def lines() -> Iterator[str]:
+        async def lines() -> AsyncIterator[bytes]:
+            # Chunks of up to 200 lines, the loop given back between them, so a large
+            # batch neither hops to a thread per line nor holds up other requests.
+            chunk: list[bytes] = []
             for item in items:
-                if isinstance(item, RowError):
-                    yield json.dumps(item.record()) + "\n"
-                else:
-                    yield screen_one(item).model_dump_json() + "\n"
+                chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError) else screen_one(item))
+                if len(chunk) >= 200:
+                    yield b"\n".join(chunk) + b"\n"
+                    chunk = []
+                    await asyncio.sleep(0)
+            if chunk:
+                yield b"\n".join(chunk) + b"\n"
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @api.post("/v1/screen/equipment", tags=["screening"])

@@ -24,6 +24,10 @@ def serve(
     burst: Annotated[int, typer.Option(min=1, help="Requests per key in a burst.")] = 400,
     max_body_mib: Annotated[float, typer.Option(min=0.01, help="Largest request body, MiB (counted as it "
                                                                "arrives, chunked or not).")] = 5.0,
+    max_in_flight: Annotated[int, typer.Option(min=1, help="Requests served at once per worker; past it, 503 with "
+                                                           "Retry-After.")] = 256,
+    max_queue_ms: Annotated[float, typer.Option(min=0.1, help="Refuse new requests (503, Retry-After) while the "
+                                                              "worker is this far behind.")] = 50.0,
     secure_cookies: Annotated[Optional[bool], typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "
@@ -47,6 +51,7 @@ def serve(
     os.environ["BANSCREEN_DOCS"] = "1" if docs else "0"
     os.environ["BANSCREEN_RATE"], os.environ["BANSCREEN_BURST"] = str(rate), str(burst)
     os.environ["BANSCREEN_MAX_BODY"] = str(int(max_body_mib * 2**20))
+    os.environ["BANSCREEN_MAX_IN_FLIGHT"], os.environ["BANSCREEN_MAX_QUEUE_MS"] = str(max_in_flight), str(max_queue_ms)
     os.environ["BANSCREEN_SECURE_COOKIES"] = {True: "1", False: "0", None: ""}[secure_cookies]
     store = list_store(home)
     store.ensure_bundled()

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import threading
 import time
+from pathlib import Path
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
@@ -21,6 +25,7 @@ from banscreen.store.engine import CaseError, actor_name
 from banscreen.store.schema import ApiKey, RateBucket, WebSession
 
 KEY_PREFIX = "bsk_"
+log = logging.getLogger(__name__)
 
 
 def key_hash(key: str) -> str:
@@ -49,6 +54,80 @@ def key_record(row: ApiKey) -> dict:
             (True if row.revoked else None)}
 
 
+class KeySignal:
+    """How workers learn at once that keys changed (see KeysMixin.key_changes)."""
+
+    CHANNEL = "banscreen_keys"
+
+    def __init__(self, path: Path | None, engine):
+        self.path, self.engine, self.counter = path, engine, 0
+        self.lock = threading.Lock()
+        self.listening = False
+
+    @classmethod
+    def for_store(cls, url: str, engine) -> "KeySignal":
+        u = make_url(url)
+        if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+            path = Path(u.database)
+            return cls(path.with_name(path.stem + "-keys.signal"), engine)
+        return cls(None, engine)
+
+    def current(self) -> object:
+        if self.path is not None:
+            try:
+                st = self.path.stat()
+                return st.st_mtime_ns, st.st_size
+            except FileNotFoundError:
+                return 0
+        if self.engine.dialect.name == "postgresql":
+            self._listen()
+            # Until the listener is up (or while it reconnects), a value that changes
+            # every second: cached keys then live at most a second.
+            return self.counter if self.listening else ("t", int(time.time()))
+        return self.counter
+
+    def bump(self) -> None:
+        """After a local create or revoke commits: this process, and (by the file) every
+        process on the host, drops its cached keys."""
+        self.counter += 1
+        if self.path is not None:
+            with self.path.open("a") as fh:
+                fh.write("x")  # size and mtime change; a few bytes per key change
+
+    @classmethod
+    def notify(cls, session) -> None:
+        if session.bind.dialect.name == "postgresql":
+            session.execute(text(f"NOTIFY {cls.CHANNEL}"))
+
+    def _listen(self) -> None:
+        with self.lock:
+            if getattr(self, "_thread", None) is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="banscreen-key-listener", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        failures = 0
+        while failures < 5:  # then give up: keys are cached for a second at most (see current)
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {self.CHANNEL}")
+                    self.listening, failures = True, 0
+                    self.counter += 1  # anything cached before listening is stale
+                    for _ in conn.notifies():
+                        self.counter += 1
+            except Exception as exc:  # the database went away: cache for a second at most, then retry
+                failures += 1
+                (log.warning if failures == 1 else log.debug)(
+                    "key-change listener lost its connection (%s); keys are cached for a second at most until "
+                    "it is back", type(exc).__name__)
+            self.listening = False
+            time.sleep(failures)
+
+
 class KeysMixin:
     sessions: sessionmaker
     readers: sessionmaker
@@ -69,7 +148,9 @@ class KeysMixin:
             s.add(row)
             s.flush()
             writer.append("key.created", "api_key", row.id, {"owner": owner, "role": role, "prefix": row.prefix})
-            return row.id, key
+            KeySignal.notify(s)
+        self._key_signal().bump()
+        return row.id, key
 
     def keys(self) -> list[ApiKey]:
         """Every key ever made, revoked ones included, by id."""
@@ -90,6 +171,8 @@ class KeysMixin:
                 raise CaseError(f"key #{key_id} ({row.prefix}…) was already revoked")
             row.revoked, row.revoked_at = True, dt.datetime.now(dt.timezone.utc)
             writer.append("key.revoked", "api_key", key_id, {"owner": row.owner, "prefix": row.prefix})
+            KeySignal.notify(s)
+        self._key_signal().bump()
         with self.service.begin() as s:  # tidy only: every request checks its session's key anyway
             s.execute(delete(WebSession).where(WebSession.key_id == key_id))
         return row
@@ -147,20 +230,39 @@ class KeysMixin:
 
     def take_token(self, bucket: str, rate: float, burst: int) -> bool:
         """Take one token from `bucket` (refilled at `rate` a second up to `burst`);
-        False when it is empty. One atomic statement, so workers share the bucket."""
+        False when it is empty."""
+        return self.take_tokens(bucket, rate, burst, 1) == 1
+
+    def take_tokens(self, bucket: str, rate: float, burst: int, wanted: int) -> int:
+        """Take up to `wanted` whole tokens from `bucket` (refilled at `rate` a second up
+        to `burst`) in one transaction, and say how many were granted (0 when empty).
+        Workers lease a few tokens at a time and spend them locally (api/auth.py), so
+        the shared bucket holds the limit across processes at one write per lease."""
         now = time.time()
         bucket, table = bucket[:100], RateBucket.__table__
         with self.service.begin() as s:
-            conn = s.connection()  # Core statements: rowcount is the driver's, not the ORM's bulk count
-            postgres = conn.dialect.name == "postgresql"
-            refilled = (func.least if postgres else func.min)(float(burst), table.c.tokens
-                                                              + (now - table.c.updated) * rate)
-            done = conn.execute(update(table).where(table.c.bucket == bucket, refilled >= 1.0)
-                                .values(tokens=refilled - 1.0, updated=now)).rowcount
-            if done:
-                return True
-            insert = postgresql.insert if postgres else sqlite.insert
-            created = conn.execute(insert(table).values(bucket=bucket, tokens=float(burst) - 1.0, updated=now)
-                                   .on_conflict_do_nothing(index_elements=["bucket"])
-                                   .returning(table.c.bucket)).first()  # an INSERT's rowcount is -1 on psycopg
-            return created is not None
+            conn = s.connection()  # Core statements; the row is locked (FOR UPDATE, or SQLite's write lock)
+            row = conn.execute(select(table.c.tokens, table.c.updated).where(table.c.bucket == bucket)
+                               .with_for_update()).first()
+            tokens = float(burst) if row is None else min(float(burst), row.tokens + max(0.0, now - row.updated) * rate)
+            granted = max(0, min(wanted, int(tokens)))
+            if row is None:
+                conn.execute(table.insert().values(bucket=bucket, tokens=tokens - granted, updated=now))
+            elif granted:
+                conn.execute(update(table).where(table.c.bucket == bucket).values(tokens=tokens - granted, updated=now))
+            return granted
+
+    # Key changes, for the service's key cache
+
+    def key_changes(self) -> object:
+        """A value that changes whenever a key is created or revoked, cheap enough to
+        read on every request: the mtime of a signal file beside a SQLite store (every
+        worker on the host sees it at once); on PostgreSQL, a counter a LISTEN thread
+        bumps on each NOTIFY that `create_key`/`revoke_key` send with their commit."""
+        return self._key_signal().current()
+
+    def _key_signal(self) -> "KeySignal":
+        signal = getattr(self, "_signal", None)
+        if signal is None:
+            signal = self._signal = KeySignal.for_store(self.url, self.engine)
+        return signal

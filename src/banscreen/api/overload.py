@@ -1,0 +1,67 @@
+"""Overload is answered, not queued. Two bounds, checked before a request is parsed:
+
+- requests in flight (started and not finished) past `max_in_flight`;
+- the event loop's lag past `max_queue_seconds`: a monitor sleeps a few milliseconds and
+  measures how late it wakes. A request that arrives while the loop is that far behind
+  would wait at least that long behind the work already queued, so it is refused now.
+
+Either way the answer is 503 with `Retry-After`, at once, so a burst past capacity costs
+its callers a retry instead of minutes in a queue. `/v1/health` and `/v1/ready` are never
+refused: a load balancer must be able to tell "busy" from "down"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+log = logging.getLogger(__name__)
+EXEMPT = ("/v1/health", "/v1/ready")
+BODY = b'{"detail":"the service is at capacity; retry shortly"}'
+
+
+class Overload:
+    """Pure ASGI middleware (no per-request allocation beyond a counter)."""
+
+    SAMPLE_SECONDS = 0.005
+
+    def __init__(self, app, max_in_flight: int = 256, max_queue_seconds: float = 0.05, retry_after: int = 1):
+        self.app, self.max_in_flight, self.max_queue = app, max_in_flight, max_queue_seconds
+        self.retry_after = str(retry_after).encode()
+        self.in_flight = 0
+        self.lag = 0.0
+        self.shed = 0
+        self.monitor: asyncio.Task | None = None
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(self.SAMPLE_SECONDS)
+            sample = max(0.0, loop.time() - start - self.SAMPLE_SECONDS)
+            # A spike decays over a few samples instead of vanishing at the next one:
+            # the queue behind a stall takes a moment to drain.
+            self.lag = max(sample, self.lag * 0.7)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan" and self.monitor is None:
+                self.monitor = asyncio.get_running_loop().create_task(self._watch())
+            return await self.app(scope, receive, send)
+        if self.monitor is None:  # no lifespan events (a test client): start on the first request
+            self.monitor = asyncio.get_running_loop().create_task(self._watch())
+        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self.lag > self.max_queue):
+            self.shed += 1
+            if self.shed % 1000 == 1:
+                log.warning("shedding load: %d in flight, loop %.0f ms behind (%d refused so far)",
+                            self.in_flight, self.lag * 1000, self.shed)
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"), (b"retry-after", self.retry_after),
+                                    (b"content-length", str(len(BODY)).encode())]})
+            await send({"type": "http.response.body", "body": BODY})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
