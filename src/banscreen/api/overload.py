@@ -2,8 +2,10 @@
 
 - requests in flight (started and not finished) past `max_in_flight`;
 - the event loop's lag past `max_queue_seconds`: a monitor sleeps a few milliseconds and
-  measures how late it wakes. A request that arrives while the loop is that far behind
-  would wait at least that long behind the work already queued, so it is refused now.
+  measures how late it wakes, and a request that finds the monitor overdue by more than
+  the bound sees the lag as it is now, in the middle of a long batch of queued requests,
+  not a sample later. A request that arrives while the loop is that far behind has
+  waited at least that long, and more are queued behind it, so it is refused now.
 
 Either way the answer is 503 with `Retry-After`, at once, so a burst past capacity costs
 its callers a retry instead of minutes in a queue. `/v1/health` and `/v1/ready` are never
@@ -30,6 +32,7 @@ class Overload:
         self.retry_after = str(retry_after).encode()
         self.in_flight = 0
         self.lag = 0.0
+        self.next_tick = float("inf")  # when the monitor is due to wake (loop time)
         self.shed = 0
         self.monitor: asyncio.Task | None = None
 
@@ -37,6 +40,7 @@ class Overload:
         loop = asyncio.get_running_loop()
         while True:
             start = loop.time()
+            self.next_tick = start + self.SAMPLE_SECONDS
             await asyncio.sleep(self.SAMPLE_SECONDS)
             sample = max(0.0, loop.time() - start - self.SAMPLE_SECONDS)
             # A spike decays over a few samples instead of vanishing at the next one:
@@ -50,7 +54,8 @@ class Overload:
             return await self.app(scope, receive, send)
         if self.monitor is None:  # no lifespan events (a test client): start on the first request
             self.monitor = asyncio.get_running_loop().create_task(self._watch())
-        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self.lag > self.max_queue):
+        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self.lag > self.max_queue or
+                                            asyncio.get_running_loop().time() - self.next_tick > self.max_queue):
             self.shed += 1
             if self.shed % 1000 == 1:
                 log.warning("shedding load: %d in flight, loop %.0f ms behind (%d refused so far)",
