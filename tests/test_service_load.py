@@ -49,13 +49,18 @@ def _call(middleware: Overload, path: str) -> int:
 
 def test_a_worker_behind_its_queue_bound_refuses_new_requests_but_not_health():
     overload = Overload(None, max_in_flight=100, max_queue_seconds=0.05)
-    overload.monitor = object()  # no monitor task: the lag is set by hand below
+    overload.monitor = object()  # no monitor task: its readings are set by hand below
     assert _call(overload, "/v1/screen/party") == 200
-    overload.lag = 0.2  # the loop woke 200 ms late: work is queued
+    overload.started = Overload.BACKLOG  # requests keep arriving: a queue if the loop is behind
+    overload.lag, overload.sampled_at = 0.2, float("inf")  # just now, the loop woke 200 ms late
     assert _call(overload, "/v1/screen/party") == 503
     assert _call(overload, "/v1/health") == 200 and _call(overload, "/v1/ready") == 200
-    overload.lag = 0.001
-    assert _call(overload, "/v1/screen/party") == 200 and overload.shed == 1
+    overload.sampled_at = float("-inf")  # that reading is old: the stall has passed
+    assert _call(overload, "/v1/screen/party") == 200
+    overload.lag, overload.next_tick = 0.0, float("-inf")  # the monitor is overdue right now
+    assert _call(overload, "/v1/screen/party") == 503 and overload.shed == 2
+    overload.started = 0  # but nobody else is waiting: one late request is served
+    assert _call(overload, "/v1/screen/party") == 200
 
 
 def test_the_lag_monitor_measures_a_blocked_loop():

@@ -26,6 +26,7 @@ class Overload:
     """Pure ASGI middleware (no per-request allocation beyond a counter)."""
 
     SAMPLE_SECONDS = 0.005
+    BACKLOG = 8  # requests begun in one late stretch before it counts as a queue
 
     def __init__(self, app, max_in_flight: int = 256, max_queue_seconds: float = 0.05, retry_after: int = 1):
         self.app, self.max_in_flight, self.max_queue = app, max_in_flight, max_queue_seconds
@@ -33,6 +34,8 @@ class Overload:
         self.in_flight = 0
         self.lag = 0.0
         self.next_tick = float("inf")  # when the monitor is due to wake (loop time)
+        self.sampled_at = float("-inf")
+        self.started = 0  # requests begun since the monitor last woke
         self.shed = 0
         self.monitor: asyncio.Task | None = None
 
@@ -42,10 +45,21 @@ class Overload:
             start = loop.time()
             self.next_tick = start + self.SAMPLE_SECONDS
             await asyncio.sleep(self.SAMPLE_SECONDS)
-            sample = max(0.0, loop.time() - start - self.SAMPLE_SECONDS)
-            # A spike decays over a few samples instead of vanishing at the next one:
-            # the queue behind a stall takes a moment to drain.
-            self.lag = max(sample, self.lag * 0.7)
+            self.sampled_at = loop.time()
+            self.lag = max(0.0, self.sampled_at - start - self.SAMPLE_SECONDS)
+            self.started = 0
+
+    def _behind(self) -> bool:
+        """Whether requests are queueing more than the bound: the loop is that far behind
+        (the monitor overdue by that much now, or its fresh last sample that late) and
+        more than a few requests have begun in that stretch. One stall with nobody
+        waiting (a list refresh, then the next request) refuses nothing."""
+        if self.started < self.BACKLOG:
+            return False
+        now = asyncio.get_running_loop().time()
+        if now - self.next_tick > self.max_queue:
+            return True
+        return self.lag > self.max_queue and now - self.sampled_at < 2 * self.SAMPLE_SECONDS
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -54,8 +68,8 @@ class Overload:
             return await self.app(scope, receive, send)
         if self.monitor is None:  # no lifespan events (a test client): start on the first request
             self.monitor = asyncio.get_running_loop().create_task(self._watch())
-        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self.lag > self.max_queue or
-                                            asyncio.get_running_loop().time() - self.next_tick > self.max_queue):
+        self.started += 1
+        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self._behind()):
             self.shed += 1
             if self.shed % 1000 == 1:
                 log.warning("shedding load: %d in flight, loop %.0f ms behind (%d refused so far)",
