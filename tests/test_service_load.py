@@ -49,7 +49,7 @@ def _call(middleware: Overload, path: str) -> int:
 
 def test_a_worker_behind_its_queue_bound_refuses_new_requests_but_not_health():
     overload = Overload(None, max_in_flight=100, max_queue_seconds=0.05)
-    overload.monitor = object()  # no monitor task: its readings are set by hand below
+    overload._ensure_monitor = lambda: None  # no monitor task: its readings are set by hand below
     assert _call(overload, "/v1/screen/party") == 200
     overload.started = Overload.BACKLOG  # requests keep arriving: a queue if the loop is behind
     overload.lag, overload.sampled_at = 0.2, float("inf")  # just now, the loop woke 200 ms late

@@ -49,6 +49,15 @@ class Overload:
             self.lag = max(0.0, self.sampled_at - start - self.SAMPLE_SECONDS)
             self.started = 0
 
+    def _ensure_monitor(self) -> None:
+        """A monitor on the loop serving this request. One loop per worker under uvicorn;
+        a test client may run each request on a fresh loop, whose monitor starts afresh."""
+        loop = asyncio.get_running_loop()
+        if self.monitor is None or getattr(self, "loop", None) is not loop:
+            self.loop, self.lag, self.started = loop, 0.0, 0
+            self.next_tick, self.sampled_at = float("inf"), float("-inf")
+            self.monitor = loop.create_task(self._watch())
+
     def _behind(self) -> bool:
         """Whether requests are queueing more than the bound: the loop is that far behind
         (the monitor overdue by that much now, or its fresh last sample that late) and
@@ -63,11 +72,8 @@ class Overload:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
-            if scope["type"] == "lifespan" and self.monitor is None:
-                self.monitor = asyncio.get_running_loop().create_task(self._watch())
             return await self.app(scope, receive, send)
-        if self.monitor is None:  # no lifespan events (a test client): start on the first request
-            self.monitor = asyncio.get_running_loop().create_task(self._watch())
+        self._ensure_monitor()
         self.started += 1
         if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight or self._behind()):
             self.shed += 1
