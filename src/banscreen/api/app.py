@@ -34,7 +34,7 @@ class Settings:
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
     max_in_flight: int = 256  # requests being served at once; past it: 503 + Retry-After
-    max_queue_ms: float = 50.0  # event-loop lag past which new requests get 503 (api/overload.py)
+    max_queue_ms: float = 20.0  # event-loop lag past which new requests get 503 (api/overload.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
 

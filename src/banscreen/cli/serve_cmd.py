@@ -27,7 +27,7 @@ def serve(
     max_in_flight: Annotated[int, typer.Option(min=1, help="Requests served at once per worker; past it, 503 with "
                                                            "Retry-After.")] = 256,
     max_queue_ms: Annotated[float, typer.Option(min=0.1, help="Refuse new requests (503, Retry-After) while the "
-                                                              "worker is this far behind.")] = 50.0,
+                                                              "worker is this far behind.")] = 20.0,
     secure_cookies: Annotated[Optional[bool], typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "

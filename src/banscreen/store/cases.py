@@ -9,6 +9,7 @@ the screens (screen/record.py, screen/rescreen.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -40,6 +41,14 @@ class CaseStore(RunsMixin, ReviewMixin, KeysMixin):
             self.service = self.sessions
             return
         engine = open_engine(url)
+
+        @event.listens_for(engine, "connect")
+        def _no_fsync(dbapi_connection, _record):
+            # Sessions and rate buckets are ephemeral: losing the last writes to a power
+            # cut costs a login or a few tokens, while an fsync on a busy disk would
+            # stall the worker's event loop for as long as the disk takes.
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
         Base.metadata.create_all(engine, tables=[WebSession.__table__, RateBucket.__table__])
         self.service = sessionmaker(engine, expire_on_commit=False)
 
