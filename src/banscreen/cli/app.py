@@ -14,7 +14,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 screen_app = typer.Typer(no_args_is_help=True, help="Screen inputs against the lists.")
 lists_app = typer.Typer(no_args_is_help=True, help="Import and inspect versioned list data.")
 cases_app = typer.Typer(no_args_is_help=True, help="Review alerts: list, show, decide; runs.")
-audit_app = typer.Typer(no_args_is_help=True, help="The audit chain: verify, export.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit chain: verify, anchor, export.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service.")
 android_app = typer.Typer(no_args_is_help=True, help="Find ADUPS-style pre-installed spyware.")
 app.add_typer(screen_app, name="screen")

@@ -26,12 +26,13 @@ def lists_import(
     allow_drop: Annotated[bool, typer.Option(help="Import even when the file has more than --max-drop of the "
                                                   "newest version's entries fewer.")] = False,
     max_drop: Annotated[float, typer.Option(min=0.0, max=1.0, help="Largest share of entries a new version may "
-                                                                   "lose against the newest one.")] = 0.2,
+                                                                   "lose against the version before it.")] = 0.2,
     home: HomeOpt = None,
 ) -> None:
     """Import a list file as a new version (atomic; identical content is not imported
-    twice). A file whose last row is cut off, or with more than --max-drop of the newest
-    version's entries missing, is refused (exit 2) unless --allow-drop is given."""
+    twice). A file whose last row is cut off, or with more than --max-drop fewer entries
+    than the version it follows by publish date, is refused (exit 2) unless --allow-drop
+    is given."""
     store = list_store(home)
     store.ensure_bundled()
     outcome = store.import_file(path, format=format, dataset=dataset,
