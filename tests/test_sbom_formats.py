@@ -188,3 +188,15 @@ def test_json_sbom_marker_far_from_the_head(tmp_path):
     path.write_text(json.dumps(doc, indent=1))
     found, _ = assets(path)
     assert len(found) == 201 and ("publisher", "Hikvision") in observed(found[-1])
+
+
+def test_screen_equipment_on_a_file_with_no_asset_exits_2(tmp_path, bundled_home, capsys, monkeypatch):
+    from banscreen import cli
+
+    empty = tmp_path / "empty.cdx.json"
+    empty.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []}')
+    monkeypatch.setattr(sys, "argv", ["banscreen", "screen", "equipment", str(empty), "--home", str(bundled_home)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    out = capsys.readouterr()
+    assert exc.value.code == 2 and "no asset found" in out.out + out.err
