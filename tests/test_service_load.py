@@ -104,3 +104,27 @@ def test_leased_tokens_add_up_to_one_limit(bundled_home, tmp_path):
     assert a.lease == 10
     passed = sum(limiter.allow("key:1") for _ in range(300) for limiter in (a, b))
     assert 200 - 2 * a.lease <= passed <= 200
+
+
+def test_postgres_key_changes_reach_another_process_by_notify(postgres):
+    """Two stores on one PostgreSQL database, as two workers on two hosts: a key revoked
+    through one is seen as a key change by the other's listener within moments, so its
+    cached keys are dropped; no polling of the database per request."""
+    import time
+
+    from banscreen.store import CaseStore
+
+    url = postgres.create_database(f"notify_{os.getpid()}")
+    here, there = CaseStore(url), CaseStore(url)
+    key_id, _ = here.create_key("ops", "screener")
+    there.key_changes()  # starts its listener
+    deadline = time.time() + 10
+    while not there._key_signal().listening and time.time() < deadline:
+        time.sleep(0.05)
+    assert there._key_signal().listening
+    seen = there.key_changes()
+    here.revoke_key(key_id)
+    deadline = time.time() + 5
+    while there.key_changes() == seen and time.time() < deadline:
+        time.sleep(0.01)
+    assert there.key_changes() != seen
