@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 from banscreen.match import names as nm

@@ -6,7 +6,6 @@ size (VmHWM) of the processes that did the work."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import os
@@ -30,7 +29,7 @@ from banscreen.api.app import Settings, create_app  # noqa: E402
 from banscreen.lists.store import ListStore  # noqa: E402
 from banscreen.store import CaseStore  # noqa: E402
 from banscreen.store.schema import WebSession  # noqa: E402
-from tests.test_api import EXAMPLE, h, seeded  # noqa: E402
+from tests.test_api import h, seeded  # noqa: E402
 
 BANSCREEN = [sys.executable, "-m", "banscreen"]
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from banscreen.api.app import Settings, create_app

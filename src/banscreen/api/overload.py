@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 log = logging.getLogger(__name__)
 EXEMPT = ("/v1/health", "/v1/ready")

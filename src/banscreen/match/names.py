@@ -25,7 +25,6 @@ from rapidfuzz.distance import OSA
 
 from banscreen.match import translit
 from banscreen.match.disguise import segments, spelled_out, undisguise
-from banscreen.model import Feature
 
 # Tokens at most this long must match exactly (or as an initial): one edit in a 3-letter
 # token is a different word far more often than a typo.

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from banscreen.model import MAX_DB_ID, Role
@@ -185,11 +184,6 @@ class KeysMixin:
             row = s.execute(select(ApiKey).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked.is_(False))
                             ).scalar_one_or_none()
             return KeyHolder(row.id, row.owner, row.role) if row else None
-
-    def check_key(self, key: str) -> tuple[str, str] | None:
-        """(owner, role) for a valid key, else None."""
-        holder = self.key_holder(key)
-        return (holder.owner, holder.role) if holder else None
 
     # Review-page sessions
 

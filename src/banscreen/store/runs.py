@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import socket
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
