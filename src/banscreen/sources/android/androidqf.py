@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from banscreen.model import LoadIssue, Observation, ScanUnit
-from banscreen.sources.android.captures import SYSTEM_DIRS, dumpsys_units, props_units
+from banscreen.sources.android.captures import SYSTEM_DIRS, dumpsys_units, padded_section, props_units
 
 MAX_JSON = 256 * 2**20
 
@@ -81,14 +81,10 @@ def read(folder: Path) -> Iterator[ScanUnit | LoadIssue]:
 def package_section(text: str) -> str:
     """The `package` service's part of a full `dumpsys` (AndroidQF's dumpsys.txt holds
     every service; others may also print `Package [` lines). Lines before it are kept
-    blank so that line numbers stay those of the file."""
-    marker = "DUMP OF SERVICE package:"
-    start = text.find(marker)
-    if start < 0:
-        return text
-    end = text.find("DUMP OF SERVICE ", start + len(marker))
-    section = text[start:] if end < 0 else text[start:end]
-    return "\n" * text.count("\n", 0, start) + section
+    blank so that line numbers stay those of the file; without the service's header,
+    the whole text."""
+    section = padded_section(text, "DUMP OF SERVICE package:", "DUMP OF SERVICE ")
+    return text if section is None else section
 
 
 def _packages(path: Path) -> Iterator[tuple[int, dict] | LoadIssue]:

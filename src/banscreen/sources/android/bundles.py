@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 from banscreen.model import LoadIssue, ScanUnit
 from banscreen.sources.android import androidqf
-from banscreen.sources.android.captures import dumpsys_units, props_units
+from banscreen.sources.android.captures import dumpsys_units, padded_section, props_units
 from banscreen.sources.safezip import ArchiveError, SafeZip
 
 Units = Iterator[ScanUnit | LoadIssue]
@@ -133,23 +133,12 @@ def dumpstate_units(where: str, text: str) -> Units:
         yield from dumpsys_units(Path(where), packages)
     else:
         yield LoadIssue(where, 0, "no 'DUMP OF SERVICE package:' section: packages not read")
-    props = _section(text, "------ SYSTEM PROPERTIES")
+    # `------ SYSTEM PROPERTIES (getprop) ------`, up to the next `------ NAME` line
+    props = padded_section(text, "------ SYSTEM PROPERTIES", "\n------ ")
     if props:
         yield from props_units(where, props)
     else:
         yield LoadIssue(where, 0, "no SYSTEM PROPERTIES section: the device's properties not read")
-
-
-def _section(text: str, marker: str) -> str:
-    """A `------ NAME (command) ------` section of a dumpstate, up to the next such line;
-    the lines before it kept blank so that line numbers stay those of the file."""
-    start = text.find(marker)
-    if start < 0:
-        return ""
-    body = text.find("\n", start) + 1
-    end = text.find("\n------ ", body)
-    section = text[start:] if end < 0 else text[start:end]
-    return "\n" * text.count("\n", 0, start) + section
 
 
 def read_capture_folder(root: Path, reader_of: Callable[[Path], Callable[[Path], Units] | None],

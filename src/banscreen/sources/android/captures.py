@@ -92,5 +92,17 @@ def dumpsys_units(path: Path, text: str) -> Iterator[ScanUnit | LoadIssue]:
         yield ScanUnit(str(path), start, package, tuple(obs))
 
 
+def padded_section(text: str, marker: str, next_marker: str) -> str | None:
+    """The part of a capture from the line holding `marker` up to `next_marker` (or the
+    end), with the lines before it kept blank so that the parsers' line numbers stay
+    those of the whole file; None when `marker` is not there. Captures that hold several
+    commands' output (AndroidQF's dumpsys.txt, a bugreport's dumpstate) are read so."""
+    start = text.find(marker)
+    if start < 0:
+        return None
+    end = text.find(next_marker, start + len(marker))
+    return "\n" * text.count("\n", 0, start) + (text[start:] if end < 0 else text[start:end])
+
+
 # The text kinds `detect` names, and the parser of each
 PARSERS = {"pm-list": pm_list_units, "getprop": props_units, "buildprop": props_units, "dumpsys": dumpsys_units}
