@@ -127,14 +127,22 @@ def _sqlite_write_locking(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def sqlite_sibling(url: str, suffix: str) -> Path | None:
+    """A file beside a SQLite store's file (`cases.db` -> `cases<suffix>`); None for an
+    in-memory SQLite or another database."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    path = Path(u.database)
+    return path.with_name(path.stem + suffix)
+
+
 def service_url(url: str) -> str:
     """Where the service's own state (review sessions, rate-limit buckets) lives: the
     case store's database on PostgreSQL (row locks keep it apart from running runs);
     beside the SQLite file on SQLite, whose single write lock a recording run holds
     for its whole transaction, which would otherwise stall every login and request."""
-    u = make_url(url)
-    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+    path = sqlite_sibling(url, "-service" + (Path(make_url(url).database or "").suffix or ".db"))
+    if path is None:
         return url
-    path = Path(u.database)
-    return u.set(database=str(path.with_name(path.stem + "-service" + (path.suffix or ".db")))).render_as_string(
-        hide_password=False)
+    return make_url(url).set(database=str(path)).render_as_string(hide_password=False)

@@ -15,12 +15,11 @@ from pathlib import Path
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from banscreen.model import MAX_DB_ID, Role
 from banscreen.store import audit
-from banscreen.store.engine import CaseError, actor_name
+from banscreen.store.engine import CaseError, actor_name, sqlite_sibling
 from banscreen.store.schema import ApiKey, RateBucket, WebSession
 
 KEY_PREFIX = "bsk_"
@@ -65,11 +64,7 @@ class KeySignal:
 
     @classmethod
     def for_store(cls, url: str, engine) -> "KeySignal":
-        u = make_url(url)
-        if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
-            path = Path(u.database)
-            return cls(path.with_name(path.stem + "-keys.signal"), engine)
-        return cls(None, engine)
+        return cls(sqlite_sibling(url, "-keys.signal"), engine)
 
     def current(self) -> object:
         if self.path is not None:
