@@ -128,13 +128,13 @@ def app_from_env() -> FastAPI:
     from BANSCREEN_HOME, cases from BANSCREEN_DB."""
     store = ListStore(default_root())
     store.ensure_bundled()
-    refresh = float(os.environ.get("BANSCREEN_REFRESH_HOURS") or 0)
-    secure = {"1": True, "0": False}.get(os.environ.get("BANSCREEN_SECURE_COOKIES", ""))
     env = os.environ.get
-    settings = Settings(refresh_hours=refresh, docs=env("BANSCREEN_DOCS") == "1", secure_cookies=secure,
+    secure = {"1": True, "0": False}.get(env("BANSCREEN_SECURE_COOKIES", ""))
+    settings = Settings(refresh_hours=float(env("BANSCREEN_REFRESH_HOURS") or 0), docs=env("BANSCREEN_DOCS") == "1",
+                        secure_cookies=secure,
                         rate_per_second=float(env("BANSCREEN_RATE") or Settings.rate_per_second),
                         rate_burst=int(env("BANSCREEN_BURST") or Settings.rate_burst),
                         max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes),
                         max_in_flight=int(env("BANSCREEN_MAX_IN_FLIGHT") or Settings.max_in_flight),
                         max_queue_ms=float(env("BANSCREEN_MAX_QUEUE_MS") or Settings.max_queue_ms))
-    return create_app(store, CaseStore(os.environ.get("BANSCREEN_DB") or None), settings)
+    return create_app(store, CaseStore(env("BANSCREEN_DB") or None), settings)

@@ -35,6 +35,10 @@ class Principal(BaseModel):
     role: str
     key_id: int = 0
 
+    @classmethod
+    def of(cls, holder: KeyHolder) -> "Principal":
+        return cls(owner=holder.owner, role=holder.role, key_id=holder.key_id)
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -133,7 +137,7 @@ class Auth:
                     log.warning("too many unknown keys from %s", client_address(request))
                     raise HTTPException(429, "too many failed attempts; wait a minute")
                 raise HTTPException(401, "unknown or revoked API key")
-            who, bucket = Principal(owner=holder.owner, role=holder.role, key_id=holder.key_id), f"key:{holder.key_id}"
+            who, bucket = Principal.of(holder), f"key:{holder.key_id}"
         else:
             session = self.session(request)
             if session is None:
@@ -157,8 +161,7 @@ class Auth:
         live = self.cases.live_session(request.cookies.get(SESSION_COOKIE, ""))
         if live is None:
             return None
-        h = live.holder
-        return Session(Principal(owner=h.owner, role=h.role, key_id=h.key_id), live.expires_at, live.csrf)
+        return Session(Principal.of(live.holder), live.expires_at, live.csrf)
 
     def login(self, key: str) -> str | None:
         """A new session's token for a valid key, else None."""

@@ -31,12 +31,16 @@ class Overload:
         self.app, self.max_in_flight, self.max_queue = app, max_in_flight, max_queue_seconds
         self.retry_after = str(retry_after).encode()
         self.in_flight = 0
+        self.shed = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.monitor: asyncio.Task | None = None
+        self._reset_readings()
+
+    def _reset_readings(self) -> None:
         self.lag = 0.0
         self.next_tick = float("inf")  # when the monitor is due to wake (loop time)
         self.sampled_at = float("-inf")
         self.started = 0  # requests begun since the monitor last woke
-        self.shed = 0
-        self.monitor: asyncio.Task | None = None
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -52,9 +56,9 @@ class Overload:
         """A monitor on the loop serving this request. One loop per worker under uvicorn;
         a test client may run each request on a fresh loop, whose monitor starts afresh."""
         loop = asyncio.get_running_loop()
-        if self.monitor is None or getattr(self, "loop", None) is not loop:
-            self.loop, self.lag, self.started = loop, 0.0, 0
-            self.next_tick, self.sampled_at = float("inf"), float("-inf")
+        if self.monitor is None or self.loop is not loop:
+            self.loop = loop
+            self._reset_readings()
             self.monitor = loop.create_task(self._watch())
 
     def _behind(self) -> bool:

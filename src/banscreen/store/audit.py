@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any, Iterator, TextIO
@@ -22,6 +23,7 @@ from banscreen.store.engine import CaseError
 from banscreen.store.schema import Alert, AuditEvent, ChainHead, Decision
 
 GENESIS = "0" * 64
+MAX_DISAGREEMENTS = 100  # rows reported by verify; the count beyond is not needed to know it failed
 
 
 def timestamp(value: dt.datetime) -> str:
@@ -141,7 +143,7 @@ def verify(session: Session, anchors: tuple[Anchor, ...] = ()) -> Verification:
     if beyond:
         return Verification(False, count, f"an anchor records sequence {beyond[0].seq} but the chain ends at {last}: "
                                           "events at the end were deleted and the head rolled back", None, last)
-    disagreements = tuple(replay.compare(session))
+    disagreements = tuple(itertools.islice(replay.compare(session), MAX_DISAGREEMENTS))
     if disagreements:
         return Verification(False, count, f"{len(disagreements)} row(s) differ from what the chain records; "
                                           f"the first: {disagreements[0]}", None, None, disagreements)
@@ -168,51 +170,36 @@ class Replay:
             if state is not None and payload.get("decision") in self.CLOSING:
                 state["status"] = "closed"
 
-    def compare(self, session: Session, limit: int = 100) -> Iterator[str]:
-        """Rows of the alerts and decisions tables that disagree with the replay, at most `limit`."""
-        found = 0
+    def compare(self, session: Session) -> Iterator[str]:
+        """Rows of the alerts and decisions tables that disagree with the replay (the
+        caller takes as many as it wants to report)."""
         seen_alerts: set[int] = set()
         for a in session.execute(select(Alert).order_by(Alert.id)).scalars():
             seen_alerts.add(a.id)
             state = self.alerts.get(a.id)
             if state is None:
-                problem = f"alert #{a.id} is in the table but no event opened it (inserted outside banscreen)"
-            else:
-                row = {"subject_id": a.subject_id, "entry_key": a.entry_key, "list": a.list, "score": a.score,
-                       "status": a.status}
-                fields = [k for k in row if row[k] != state[k]]
-                problem = (f"alert #{a.id}: {', '.join(f'{k} is {row[k]!r}, the chain says {state[k]!r}' for k in fields)}"
-                           if fields else "")
-            if problem:
-                found += 1
-                yield problem
-                if found >= limit:
-                    return
+                yield f"alert #{a.id} is in the table but no event opened it (inserted outside banscreen)"
+                continue
+            row = {"subject_id": a.subject_id, "entry_key": a.entry_key, "list": a.list, "score": a.score,
+                   "status": a.status}
+            fields = [k for k in row if row[k] != state[k]]
+            if fields:
+                yield f"alert #{a.id}: {', '.join(f'{k} is {row[k]!r}, the chain says {state[k]!r}' for k in fields)}"
         for alert_id in sorted(set(self.alerts) - seen_alerts):
-            found += 1
             yield f"alert #{alert_id} is in the chain but not in the table (deleted outside banscreen)"
-            if found >= limit:
-                return
         seen_decisions: set[int] = set()
         for d in session.execute(select(Decision).order_by(Decision.id)).scalars():
             seen_decisions.add(d.id)
             recorded = self.decisions.get(d.id)
-            row = {"alert_id": d.alert_id, "decision": d.decision, "reviewer": d.reviewer, "reason": d.reason}
             if recorded is None:
-                problem = f"decision #{d.id} is in the table but not in the chain (inserted outside banscreen)"
-            else:
-                fields = [k for k in row if row[k] != recorded.get(k)]
-                problem = f"decision #{d.id}: {', '.join(fields)} differ from the chain" if fields else ""
-            if problem:
-                found += 1
-                yield problem
-                if found >= limit:
-                    return
+                yield f"decision #{d.id} is in the table but not in the chain (inserted outside banscreen)"
+                continue
+            row = {"alert_id": d.alert_id, "decision": d.decision, "reviewer": d.reviewer, "reason": d.reason}
+            fields = [k for k in row if row[k] != recorded.get(k)]
+            if fields:
+                yield f"decision #{d.id}: {', '.join(fields)} differ from the chain"
         for decision_id in sorted(set(self.decisions) - seen_decisions):
-            found += 1
             yield f"decision #{decision_id} is in the chain but not in the table (deleted outside banscreen)"
-            if found >= limit:
-                return
 
 
 def export(session: Session, out: TextIO) -> int:

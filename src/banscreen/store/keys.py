@@ -61,6 +61,7 @@ class KeySignal:
         self.path, self.engine, self.counter = path, engine, 0
         self.lock = threading.Lock()
         self.listening = False
+        self._thread: threading.Thread | None = None
 
     @classmethod
     def for_store(cls, url: str, engine) -> "KeySignal":
@@ -95,7 +96,7 @@ class KeySignal:
 
     def _listen(self) -> None:
         with self.lock:
-            if getattr(self, "_thread", None) is not None:
+            if self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._run, name="banscreen-key-listener", daemon=True)
             self._thread.start()

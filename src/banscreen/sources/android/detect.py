@@ -38,8 +38,10 @@ def detect(path: Path) -> str:
         return "age"
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"PK\x05\x06"):
         names = _zip_names(path)
-        if names is None or "AndroidManifest.xml" in names:
-            return "apk" if names is not None or path.suffix.lower() != ".zip" else "firmware-zip"
+        if names is None:  # a damaged zip: the reader of its kind says what is wrong
+            return "firmware-zip" if path.suffix.lower() == ".zip" else "apk"
+        if "AndroidManifest.xml" in names:
+            return "apk"
         return bundles.zip_kind(names) or "firmware-zip"
     if image_kind(raw):
         return "image"
@@ -137,14 +139,17 @@ def _contents(path: Path) -> str:
     try:
         if path.is_dir():
             names = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
-            return (f"{len(names)} entries ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
-                    if names else "an empty folder")
+            return f"{len(names)} entries ({_first(names)})" if names else "an empty folder"
         names = _zip_names(path) if zipfile.is_zipfile(path) else None
         if names is not None:
-            return f"a zip of {len(names)} members ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})"
+            return f"a zip of {len(names)} members ({_first(names)})"
         return f"a file of {path.stat().st_size:,} bytes"
     except OSError as exc:
         return f"nothing readable ({exc.strerror or exc})"
+
+
+def _first(names: list[str], shown: int = 6) -> str:
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
 def _folder(root: Path) -> Units:
