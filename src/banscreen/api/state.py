@@ -76,6 +76,9 @@ def settle_heap() -> None:
     """Move every object alive now (the name index: millions of them) out of the
     garbage collector's sight. Without this, a full collection triggered by request
     churn walks the whole index and stalls the worker for a few hundred milliseconds,
-    which shows as p99 latency and, under the overload bound, as refused requests."""
+    which shows as p99 latency and, under the overload bound, as refused requests.
+    Unfrozen first: after a refresh the previous index is garbage, and frozen objects
+    in reference cycles would never be collected."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
