@@ -21,7 +21,9 @@ def read_parties(path: Path, columns: ColumnMap = ColumnMap(), *, format: str | 
         raise SourceError(path, "is a folder, not a file")
     reader = reader_for(path, format, encoding=encoding, sheet=sheet)
     resolved: PartyColumns | None = None
-    for row_number, item in enumerate(reader.checked_rows(path), 1):
+    # rows(), not checked_rows(): PartyColumns.subject reports a NUL row itself, for
+    # local and Dask runs alike, so the check runs once per row
+    for row_number, item in enumerate(reader.rows(path), 1):
         if isinstance(item, LoadIssue):
             yield item
             continue
