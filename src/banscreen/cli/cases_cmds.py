@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from banscreen.cli.app import app, audit_app, cases_app
 from banscreen.cli.common import (EXIT_CLEAN, EXIT_HITS, DbOpt, HomeOpt, UsageError, case_store, err, list_store,
                                   out, parse_date, show_table)
 from banscreen.screen import DEFAULT_MIN_SCORE
+from banscreen.screen.rescreen import preview as preview_rescreen
 from banscreen.screen.rescreen import rescreen as rescreen_parties
 from banscreen.store import actor_name
 from banscreen.store.audit import Anchor
@@ -142,14 +144,36 @@ def rescreen(
     as_of: Annotated[Optional[str], typer.Option(help="As of this date [default: today].")] = None,
     min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest name score that alerts.")]
     = DEFAULT_MIN_SCORE,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would open, reopen and close; write "
+                                                              "nothing.")] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="With --dry-run: table or json.")] = "table",
     db: DbOpt = None,
     home: HomeOpt = None,
 ) -> None:
-    """Screen the stored parties again, only against list entries added or changed
-    since each was last screened; close alerts on entries since removed."""
+    """Screen the stored parties again where list entries changed since each was last
+    screened: only the parties a changed entry can reach are screened, in full; alerts
+    on entries since removed or ended are closed."""
     day = parse_date(as_of, "--as-of")
+    if format not in ("table", "json"):
+        raise UsageError("--format must be table or json")
     store = list_store(home)
     store.ensure_bundled()
+    if dry_run:
+        counts, stats, changes = preview_rescreen(case_store(db), store, day, min_score)
+        if format == "json":
+            for c in changes:
+                print(json.dumps(dataclasses.asdict(c), ensure_ascii=False))
+        else:
+            table = Table(title=f"rescreen as of {day} would change {len(changes)} alerts (dry run: nothing written)")
+            for col in ("change", "party", "list", "entry", "score", "why"):
+                table.add_column(col)
+            for c in changes:
+                table.add_row(c.action, escape(c.subject_name), c.list, escape(c.entry_name), f"{c.score:.2f}",
+                              escape(c.reason))
+            show_table(table)
+        err.print(f"dry run: {stats.stale} parties have newer list versions, {stats.screened} would be screened "
+                  f"again; {counts.new} would open, {counts.reopened} reopen, {counts.closed} close")
+        raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)
     counts = rescreen_parties(case_store(db), store, day, min_score)
     out.print(f"rescreen run #{counts.run_id}: {counts.rows} parties had newer list versions; {counts.new} new "
               f"alerts, {counts.reopened} reopened, {counts.suppressed} still suppressed, {counts.closed} closed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from pathlib import Path
 
 from banscreen.csvrecords import records
@@ -78,15 +79,18 @@ class DplLoader(ListLoader):
             if get["FR_Citation"] and get["FR_Citation"] not in g["citations"]:
                 g["citations"].append(clean(get["FR_Citation"]))
 
-        entries = [self._entry(key, g) for key, g in groups.items()]
+        # An order is named by its name and effective date; two orders of one name and
+        # date (a second address with another expiry) also by their expiration date.
+        orders = Counter((name, start) for name, start, _ in groups)
+        entries = [self._entry(key, g, orders[key[:2]] > 1) for key, g in groups.items()]
         return LoadResult(entries=entries, rows=rows, issues=issues, published=newest)
 
-    def _entry(self, key: tuple[str, str, str], g: dict) -> ListEntry:
+    def _entry(self, key: tuple[str, str, str], g: dict, shared_date: bool) -> ListEntry:
         """One denial order: the rows of one name and one pair of dates, merged."""
         return ListEntry(
             dataset=self.dataset,
             list="DPL",
-            entry_id=stable_id("DPL", g["name"], key[1]),
+            entry_id=stable_id("DPL", g["name"], *(key[1:] if shared_date else key[1:2])),
             kind=UNKNOWN,
             name=g["name"],
             addresses=tuple(g["addresses"]),

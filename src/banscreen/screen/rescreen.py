@@ -1,60 +1,110 @@
-"""Delta re-screening of the stored parties: each is screened again only against the
-list entries added or changed since the version it was last screened against (and
-entries whose listing began since its last as-of date); alerts on entries removed or
-no longer in force are closed. Recorded as a run of screen 'rescreen'."""
+"""Delta re-screening of the stored parties: the work follows the list entries that
+changed, not the number of parties.
+
+The stored parties are kept with the keys their names are searched by
+(match/party_keys.py; made once per party, and again only when its name changes). A
+re-screen takes the entries added, changed, removed, started or ended since the parties
+were last screened, finds the parties holding a key that reaches any of them (plus those
+with an alert on one), and screens just those again, in full and exactly as a full
+screening would: same index, same word weights, same candidate ranking, same recording.
+Every other party's results cannot have changed, so it is only marked as screened
+against the new versions (one UPDATE). Alerts on entries removed or no longer in force
+are closed by a query, not a screen. Recorded as a run of screen 'rescreen'.
+
+What a full re-screen may still do differently: word weights come from the whole list,
+so a change re-weighs every word a little, and a pair that scored within a hair of the
+threshold can cross it in a full re-screen; the delta keeps such a pair's earlier
+result (see README, "Re-screening"). Embargoed-destination findings are re-checked only
+for the parties screened again."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Callable
 
+from sqlalchemy.orm import Session
+
 from banscreen.lists.store import ListStore, ListVersion
-from banscreen.match.index import NameIndex
-from banscreen.model import DecisionKind, ListEntry, Match, PartyResult, Subject
-from banscreen.reference.countries import to_iso2
+from banscreen.match import party_keys
+from banscreen.match.index import PRUNE_MARGIN, NameIndex
+from banscreen.model import DecisionKind, ListEntry, Subject
 from banscreen.screen.index_cache import build_index
+from banscreen.screen.parties import Screener, ScreenOptions
 from banscreen.screen.record import party_findings
-from banscreen.store import CaseStore, RunCounts
-from banscreen.store.alerts import CaseBatch, apply_finding, close_alert
-from banscreen.store.runs import complete_run, open_alerts_by_subject, stored_parties
+from banscreen.store import CaseStore, CaseSubject, RunCounts
+from banscreen.store import name_keys as keys_db
+from banscreen.store.alerts import close_alert
+from banscreen.store.audit import AuditWriter
+from banscreen.store.runs import AlertChange, Recorder, changes_since, complete_run
+from banscreen.store.schema import Run
 
 
-class DeltaIndexes:
-    """The entries each stored subject must be searched against, per (dataset, version it
-    was screened against, its last as-of date), as small name indexes that keep the
-    word weights of the full index, so scores equal a full screening's."""
+@dataclass
+class EntryChange:
+    """What changed in one dataset for parties screened against `old` as of `since`:
+    the entries whose search results may differ, as they are now (`current`) and as they
+    were (`gone`: removed, or before a change), and the entries whose open alerts close,
+    with why."""
 
-    def __init__(self, store: ListStore, current: dict[str, ListVersion], as_of: dt.date):
+    current: list[ListEntry] = field(default_factory=list)
+    gone: list[ListEntry] = field(default_factory=list)
+    closing: dict[str, str] = field(default_factory=dict)  # entry key -> reason
+
+
+class ListChanges:
+    """The list changes between each state parties were screened in and now, computed
+    once per (dataset, version screened against, as-of date)."""
+
+    def __init__(self, store: ListStore, current: dict[str, ListVersion], index: NameIndex, as_of: dt.date):
         self.store, self.current, self.as_of = store, current, as_of
-        self.full = build_index(store, current.values())
-        self.indexes: dict[tuple, tuple[NameIndex, set[str]]] = {}
-        self._entries: dict[str, dict[str, ListEntry]] = {}
+        self._changes: dict[tuple, EntryChange] = {}
+        self._entries: dict[str, list[ListEntry]] = {}
+        for entry in index.entries:  # the current versions' entries, already in memory
+            self._entries.setdefault(entry.dataset, []).append(entry)
 
-    def entries(self, dataset: str) -> dict[str, ListEntry]:
-        """The current version's entries of `dataset`, by key."""
-        if dataset not in self._entries:
-            self._entries[dataset] = {e.key: e for e in self.store.entries(self.current[dataset])}
-        return self._entries[dataset]
+    def entries(self, dataset: str) -> list[ListEntry]:
+        return self._entries.get(dataset, [])
 
-    def delta(self, dataset: str, old_version: str | None, since: dt.date) -> tuple[NameIndex, set[str]]:
-        """(index of the entries to search, keys of entries removed): added or changed
-        since `old_version`, and unchanged ones whose listing began after `since`."""
+    def since(self, dataset: str, old_version: str | None, since: dt.date) -> EntryChange:
         key = (dataset, old_version, since)
-        if key not in self.indexes:
-            new = self.current[dataset]
-            if old_version is None:
-                changed, removed = list(self.entries(dataset).values()), set()
-            elif old_version == new.version:
-                changed, removed = [], set()
-            else:
-                d = self.store.diff(self.store.version(dataset, old_version), new)
-                changed = [*d.added, *(after for _, after in d.changed)]
-                removed = {e.key for e in d.removed}
-            keys = {e.key for e in changed}
-            changed += [e for e in self.entries(dataset).values() if e.key not in keys and e.start_date
-                        and since < e.start_date <= self.as_of]
-            self.indexes[key] = (NameIndex(changed, weights=self.full), removed)
-        return self.indexes[key]
+        if key not in self._changes:
+            self._changes[key] = self._since(dataset, old_version, since)
+        return self._changes[key]
+
+    def _since(self, dataset: str, old_version: str | None, since: dt.date) -> EntryChange:
+        new, as_of = self.current[dataset], self.as_of
+        now = self.entries(dataset)
+        change = EntryChange()
+        if old_version is None:  # a dataset these parties were never screened against
+            change.current = list(now)
+        elif old_version != new.version:
+            d = self.store.diff(self.store.version(dataset, old_version), new)
+            change.current = [*d.added, *(after for _, after in d.changed)]
+            change.gone = [*d.removed, *(before for before, _ in d.changed)]
+            change.closing = {e.key: f"removed from {dataset} in version {new.version}" for e in d.removed}
+        touched = {e.key for e in change.current}
+        # listings that began or ended between the two dates
+        change.current += [e for e in now if e.key not in touched and e.in_force(since) != e.in_force(as_of)]
+        for e in now:
+            if not e.in_force(as_of) and e.key not in change.closing:
+                change.closing[e.key] = f"the listing is not in force on {as_of} (ended {e.end_date})"
+        return change
+
+
+@dataclass
+class RescreenStats:
+    """How much work a re-screen did, recorded with its run."""
+
+    stale: int = 0  # parties with something newer to be screened against
+    screened: int = 0  # ... of which screened again, because a change could reach them
+    keys_made: int = 0  # parties whose name keys were made in this run
+    affected_entries: int = 0  # entries added, changed (before and after), removed, started or ended
+    reach_words: int = 0  # stored words that reach one of them
+    parties_reached_by_words: int = 0  # parties holding such a word (their bound decides)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
 
 
 def rescreen(cases: CaseStore, store: ListStore, as_of: dt.date, min_score: float, actor: str | None = None,
@@ -62,68 +112,97 @@ def rescreen(cases: CaseStore, store: ListStore, as_of: dt.date, min_score: floa
     """Re-screen the stored parties against what changed in the lists in force on
     `as_of`; returns the run's counts."""
     selection = store.select(as_of)
-    current = {v.dataset: v for v in selection.versions}
-    versions = {d: v.version for d, v in current.items()}
-    deltas = DeltaIndexes(store, current, as_of)
+    versions = {v.dataset: v.version for v in selection.versions}
     run_id = cases.start_run(screen="rescreen", input_path="(stored subjects)", input_sha256="", as_of=as_of,
                              list_versions=versions, options={"min_score": min_score}, actor=actor)
-    counts = RunCounts(run_id)
     with cases.run_transaction(run_id, actor) as (s, writer, run):
-        subjects = stored_parties(s)
-        open_by_subject = open_alerts_by_subject(s)
-        batch = CaseBatch(s)
-        for position, subject in enumerate(subjects):
-            if position % CaseBatch.CHUNK == 0:  # alerts and suppressions of the next subjects at once
-                batch.settle(writer)
-                batch.clear()
-                batch.load(x.id for x in subjects[position:position + CaseBatch.CHUNK])
-            stale = {d: subject.screened_versions.get(d) for d in current
-                     if subject.screened_versions.get(d) != versions[d] or subject.as_of < as_of}
-            if not stale:
-                continue
-            counts.rows += 1
-            searched: set[str] = set()  # entry keys this re-screen looked at again, over all datasets so far
-            matched: set[str] = set()
-            for dataset, old in stale.items():
-                index, removed = deltas.delta(dataset, old, subject.as_of)
-                searched |= {e.key for e in index.entries}
-                if index.entries:
-                    iso = to_iso2(subject.country) if subject.country else None
-                    for hit in index.search(subject.name, as_of=as_of, countries=[iso] if iso else [],
-                                            min_score=min_score, limit=10):
-                        match = Match(hit.entry, current[dataset].label, hit.matched_name, hit.score, hit.explanation)
-                        found = party_findings(PartyResult(Subject(0, 0, subject.name, subject.country,
-                                                                   subject.address), (match,)))[0]
-                        apply_finding(s, writer, subject, found, run, counts, batch)
-                        matched.add(found.entry_key)
-                _close_stale(s, writer, open_by_subject.get(subject.id, []), deltas.entries(dataset), removed,
-                             searched, matched, f"{dataset} in version {versions[dataset]}", as_of, run_id, counts)
-            subject.screened_versions = {**subject.screened_versions, **versions}
-            subject.as_of, subject.last_run_id = as_of, run_id
+        recorder, stats = _rescreen(s, writer, run, store, selection.versions, as_of, min_score, on_progress)
+        complete_run(writer, run, recorder.counts, stats.as_dict())
+    return recorder.counts
+
+
+def preview(cases: CaseStore, store: ListStore, as_of: dt.date, min_score: float, actor: str | None = None
+            ) -> tuple[RunCounts, RescreenStats, list[AlertChange]]:
+    """What `rescreen` would open, reopen and close, without writing anything."""
+    selection = store.select(as_of)
+    versions = {v.dataset: v.version for v in selection.versions}
+    with cases.trial_transaction(screen="rescreen", as_of=as_of, list_versions=versions,
+                                 options={"min_score": min_score}, actor=actor) as (s, writer, run):
+        start = writer.head.seq
+        recorder, stats = _rescreen(s, writer, run, store, selection.versions, as_of, min_score, None)
+        return recorder.counts, stats, changes_since(s, start)
+
+
+def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selected: tuple[ListVersion, ...],
+              as_of: dt.date, min_score: float, on_progress: Callable[[], None] | None
+              ) -> tuple[Recorder, RescreenStats]:
+    current = {v.dataset: v for v in selected}
+    versions = {d: v.version for d, v in current.items()}
+    stats = RescreenStats()
+    version = party_keys.keys_version()
+    for batch in keys_db.parties_without_keys(s, version):
+        keys_db.replace_keys(s, version, [(subject_id, party_keys.name_keys(name)) for subject_id, name in batch])
+        stats.keys_made += len(batch)
+
+    screener = Screener(build_index(store, selected), selected, ScreenOptions(as_of=as_of, min_score=min_score))
+    recorder = Recorder(s, writer, run, versions)
+    changes = ListChanges(store, current, screener.index, as_of)
+    vocabulary: list[str] | None = None
+    for screened_versions, since, stored_versions, count in keys_db.screening_states(s):
+        stale = {d: screened_versions.get(d) for d in current
+                 if screened_versions.get(d) != versions[d] or since < as_of}
+        if not stale:
+            continue
+        stats.stale += count
+        current_entries: list[ListEntry] = []
+        gone_entries: list[ListEntry] = []
+        closing: dict[str, str] = {}
+        for dataset, old in stale.items():
+            change = changes.since(dataset, old, since)
+            current_entries += change.current
+            gone_entries += change.gone
+            closing.update(change.closing)
+        _close_alerts(s, writer, recorder.counts, closing, stored_versions, since)
+        if not current_entries and not gone_entries:
+            keys_db.restamp(s, stored_versions, since, versions, as_of, run.id)
+            continue
+        if vocabulary is None:
+            vocabulary = keys_db.vocabulary(s)
+        reach = party_keys.ChangeReach(screener.index, current_entries, gone_entries, vocabulary,
+                                       cutoff=min_score - PRUNE_MARGIN)
+        stats.affected_entries += len(current_entries) + len(gone_entries)
+        stats.reach_words += len(reach.reach_words)
+        # words run together match whole, whatever the bound (NameIndex._candidates)
+        ids = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
+        ids |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
+        forms = keys_db.forms_with_words(s, reach.reach_words)
+        stats.parties_reached_by_words += len({subject_id for subject_id, _ in forms})
+        for (subject_id, _), words in forms.items():
+            if subject_id not in ids and reach.reaches(words):
+                ids.add(subject_id)
+        ids |= keys_db.parties_with_alerts_on(s, {e.key for e in (*current_entries, *gone_entries)})
+        for row in keys_db.parties_in_state(s, ids, stored_versions, since):
+            result = screener.screen(Subject(row=0, line=0, name=row.name, country=row.country, address=row.address))
+            recorder.add(CaseSubject(row.key, row.name, row.country, row.address, row.fingerprint),
+                         party_findings(result))
+            stats.screened += 1
             if on_progress:
                 on_progress()
-        batch.settle(writer)
-        complete_run(writer, run, counts, {"delta_entries": {f"{d}:{o}:{since}": len(ix[0].entries)
-                                                             for (d, o, since), ix in deltas.indexes.items()}})
-    return counts
+        recorder.flush()
+        keys_db.restamp(s, stored_versions, since, versions, as_of, run.id)
+    recorder.counts.rows = stats.stale
+    return recorder, stats
 
 
-def _close_stale(s, writer, alerts, known: dict[str, ListEntry], removed: set[str], searched: set[str],
-                 matched: set[str], where: str, as_of: dt.date, run_id: int, counts: RunCounts) -> None:
-    """Close a subject's open alerts on entries removed, no longer in force, or changed
-    so that they no longer match."""
+def _close_alerts(s: Session, writer: AuditWriter, counts: RunCounts, closing: dict[str, str],
+                  stored_versions: str, since: dt.date) -> None:
+    """Close the open alerts of the parties in one screening state on entries removed
+    or no longer in force."""
+    alerts = keys_db.open_alerts_on(s, closing)
+    if not alerts:
+        return
+    in_state = {row.id for row in keys_db.parties_in_state(s, {a.subject_id for a in alerts}, stored_versions, since)}
     for alert in alerts:
-        if alert.status != "open":
-            continue
-        if alert.entry_key in removed:
-            close_alert(s, writer, alert, DecisionKind.ENTRY_REMOVED, f"removed from {where}")
-        elif alert.entry_key in known and not known[alert.entry_key].in_force(as_of):
-            ended = known[alert.entry_key].end_date
-            close_alert(s, writer, alert, DecisionKind.ENTRY_REMOVED,
-                        f"the listing is not in force on {as_of} (ended {ended})")
-        elif alert.entry_key in searched and alert.entry_key not in matched and alert.entry_key in known:
-            close_alert(s, writer, alert, DecisionKind.NO_LONGER_MATCHES,
-                        f"the changed entry no longer matches (re-screen run {run_id})")
-        else:
-            continue
-        counts.closed += 1
+        if alert.subject_id in in_state:
+            close_alert(s, writer, alert, DecisionKind.ENTRY_REMOVED, closing[alert.entry_key])
+            counts.closed += 1

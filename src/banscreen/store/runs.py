@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import socket
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from banscreen.model import AlertStatus, DecisionKind
 from banscreen.store import audit
 from banscreen.store.alerts import CaseBatch, CaseFinding, CaseSubject, RunCounts, apply_finding, close_alert
 from banscreen.store.engine import actor_name, error_summary
-from banscreen.store.schema import Alert, Run, SubjectRow
+from banscreen.store.schema import Alert, AuditEvent, Run, SubjectRow
 
 
 class Recorder:
@@ -66,10 +67,14 @@ class Recorder:
                     counts.closed += 1
         batch.settle(self.writer)
 
-    def finish(self) -> None:
+    def flush(self) -> None:
+        """Record the rows still waiting for a full batch."""
         if self.pending:
             self._record(self.pending)
             self.pending = []
+
+    def finish(self) -> None:
+        self.flush()
         digest = hashlib.sha256(",".join(map(str, sorted(a.id for a in self.seen))).encode()).hexdigest()
         complete_run(self.writer, self.run, self.counts, {"alerts_seen_sha256": digest})
 
@@ -101,6 +106,8 @@ def upsert_subjects(s: Session, subjects: list[CaseSubject], run: Run, versions:
                                                   last_run_id=run.id)
             s.add(row)
         else:
+            if row.name != subject.name:
+                row.keys_version = None  # its name keys are made again at the next re-screen
             row.name, row.country, row.address, row.fingerprint = subject.name, subject.country, \
                 subject.address, subject.fingerprint
             row.screened_versions, row.as_of, row.last_run_id = dict(versions), run.as_of, run.id
@@ -155,6 +162,28 @@ class RunsMixin:
             self.fail_run(run_id, error_summary(exc), actor)
             raise
 
+    @contextlib.contextmanager
+    def trial_transaction(self, *, screen: str, as_of: dt.date, list_versions: dict[str, str],
+                          options: dict[str, Any], actor: str | None = None
+                          ) -> Iterator[tuple[Session, audit.AuditWriter, Run]]:
+        """What `run_transaction` gives, for a run that only shows what it would do: its
+        run, results and events are all rolled back at the end, whatever happens."""
+        actor = actor or actor_name()
+        s = self.sessions()
+        try:
+            s.begin()
+            writer = audit.AuditWriter(s, actor)
+            run = Run(screen=screen, status="running", actor=actor, host=socket.gethostname(), pid=os.getpid(),
+                      started_at=dt.datetime.now(dt.timezone.utc), input_path="(dry run)", input_sha256="",
+                      as_of=as_of, list_versions=list_versions, options=options, rows=0, alerts_new=0,
+                      alerts_suppressed=0)
+            s.add(run)
+            s.flush()
+            yield s, writer, run
+        finally:
+            s.rollback()
+            s.close()
+
     def fail_run(self, run_id: int, reason: str, actor: str | None = None) -> None:
         with self.sessions.begin() as s:
             writer = audit.AuditWriter(s, actor or actor_name())
@@ -198,17 +227,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def stored_parties(s: Session) -> list[SubjectRow]:
-    """The stored subjects that are parties (assets and Android units are not names to
-    re-screen), in id order."""
-    return list(s.execute(select(SubjectRow).where(SubjectRow.key.not_like("id:asset:%"),
-                                                   SubjectRow.key.not_like("id:android:%"))
-                          .order_by(SubjectRow.id)).scalars())
+@dataclass(frozen=True)
+class AlertChange:
+    """One change a run made (or would make) to an alert, as a person reads it."""
+
+    action: str  # opened, reopened, closed
+    subject_key: str
+    subject_name: str
+    entry_key: str
+    entry_name: str
+    list: str
+    score: float
+    reason: str
 
 
-def open_alerts_by_subject(s: Session) -> dict[int, list[Alert]]:
-    """Every open alert, by subject id."""
-    out: dict[int, list[Alert]] = {}
-    for alert in s.execute(select(Alert).where(Alert.status == AlertStatus.OPEN)).scalars():
-        out.setdefault(alert.subject_id, []).append(alert)
+def changes_since(s: Session, seq: int) -> list[AlertChange]:
+    """The alerts opened, reopened and closed by the events after `seq` in this
+    transaction, in order."""
+    s.flush()
+    out = []
+    for event in s.execute(select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)).scalars():
+        if event.action in ("alert.opened", "alert.reopened"):
+            alert = s.get(Alert, int(event.object_id))
+            reason = alert.reason
+        elif event.action == "decision.made" and event.payload.get("reviewer") == "system":
+            alert = s.get(Alert, event.payload["alert_id"])
+            reason = event.payload.get("reason", "")
+        else:
+            continue
+        subject = s.get(SubjectRow, alert.subject_id)
+        action = {"alert.opened": "opened", "alert.reopened": "reopened"}.get(event.action, "closed")
+        out.append(AlertChange(action, subject.key, subject.name, alert.entry_key, alert.entry_name, alert.list,
+                               alert.score, reason))
     return out

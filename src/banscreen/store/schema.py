@@ -51,6 +51,29 @@ class SubjectRow(Base):
     screened_versions: Mapped[dict[str, Any]] = mapped_column(JSON)  # dataset -> version last screened against
     as_of: Mapped[dt.date] = mapped_column(Date)
     last_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    # which normalization its name_keys were made with (None: not made yet, or the name changed)
+    keys_version: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class NameKey(Base):
+    """A stored party's name as the candidate search reads it: the words and run-together
+    words of each normalized form (`variant`) of its name. The delta re-screen looks up
+    the parties that share a key with the list entries that changed (screen/rescreen.py)."""
+
+    __tablename__ = "name_keys"
+    __table_args__ = (Index("ix_name_keys_key", "key"), Index("ix_name_keys_subject", "subject_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    variant: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[int] = mapped_column(Integer)  # 0: a word searched by (query token), 1: only matched whole
+    key: Mapped[str] = mapped_column(String(200))
+
+
+class NameWord(Base):
+    """Every stored WORD key once: the words searched for typos of a changed list word."""
+
+    __tablename__ = "name_words"
+    word: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class Alert(Base):

@@ -1,0 +1,233 @@
+"""The candidate search of `index.NameIndex`, turned around: from a few changed list
+entries to the stored parties that could match them.
+
+A party is searched by the words of its normalized name (`NameIndex._candidates`): each
+word reaches the list words equal to it or spelt alike (typos, synonyms, numbers,
+abbreviations, nicknames), and words run together reach their parts. A list name is
+scored for the party only if an upper bound of their score reaches the threshold. Kept
+with each stored party are its words and run-together words (`name_keys`).
+`ChangeReach` gives the stored words that reach a changed name (`reach_words`, for one
+indexed lookup) and replays the bound for the parties holding one (`reaches`), from their
+stored words and the index's own weights. A party that reaches no changed name has the
+same candidates, so the same results, as before: the delta re-screen
+(screen/rescreen.py) screens only the others, in full, as a full screening would."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+from banscreen.match import names as nm
+from banscreen.match import features as ft
+from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _runs
+from banscreen.model import ListEntry
+from banscreen.version import __version__
+
+WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
+KEY_LENGTH = 200  # longer keys (a long name run together) are kept as their hash
+# The most edits between two words the index ever takes as one word (names.allowed_edits
+# of a long word; sound-alike names are two apart).
+MAX_EDITS = 3
+
+
+@lru_cache(maxsize=1)
+def keys_version() -> str:
+    """What name keys depend on: the normalization tables and the matching code. Keys
+    made by another version are made again."""
+    h = hashlib.sha256(__version__.encode())
+    h.update(resources.files("banscreen.data").joinpath("names.yaml").read_bytes())
+    for module in sorted(p.name for p in resources.files("banscreen.match").iterdir() if p.name.endswith(".py")):
+        h.update(resources.files("banscreen.match").joinpath(module).read_bytes())
+    return h.hexdigest()[:20]
+
+
+def storable(key: str) -> str:
+    """`key` as stored and looked up: itself, or its hash when too long for the column."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    return "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def name_keys(name: str) -> list[tuple[int, int, str]]:
+    """(form, kind, key) for each normalized form of a party's name, as a party is
+    searched (names.variants, decorated): each of its words (WORD; a word twice in the
+    name is there twice, as the search counts it twice) and its words run together, with
+    and without legal forms (WHOLE)."""
+    out: list[tuple[int, int, str]] = []
+    for number, form in enumerate(v for v in nm.variants(name) if v.tokens):
+        out += [(number, WORD, storable(token)) for token in form.tokens]
+        out += [(number, WHOLE, storable(key)) for key in sorted(_runs(form.tokens) | _runs(form.folded))]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """One normalized form of a changed entry's name, as the index weighs it."""
+
+    weight: float  # NameIndex.name_weight
+    can_be_inside: bool  # NameIndex.can_be_inside
+    cutoff: float  # the bound a party must reach (lower for names no longer in the index)
+
+
+class ChangeReach:
+    """Which stored parties a few changed entries can reach: the forward search's
+    candidate step (`NameIndex._candidates`) run from a party's stored words against
+    only the changed names. `current`: the changed entries as the index holds them now;
+    `gone`: as they were (removed, or before a change), weighed with today's word
+    weights and a margin for the difference."""
+
+    GONE_MARGIN = 0.05
+
+    def __init__(self, index: NameIndex, current: Iterable[ListEntry], gone: Iterable[ListEntry],
+                 vocabulary: Sequence[str], cutoff: float):
+        self.index, self.cutoff = index, cutoff
+        self.forms: list[_Form] = []
+        self.by_word: dict[str, list[int]] = {}  # list word -> forms holding it
+        self.whole_keys: set[str] = set()  # list words a party's run-together words may equal
+        self.run_keys: set[str] = set()  # list words run together, which a party's word may equal
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        for entries, margin in ((current, 0.0), (gone, self.GONE_MARGIN)):
+            for entry in entries:
+                for raw in entry.names:
+                    if not raw or not raw.strip():
+                        continue
+                    for form in nm.variants(raw, decorated=False):
+                        if not form.tokens or (entry.key, form.tokens) in seen:  # (a gone form kept as is)
+                            continue
+                        seen.add((entry.key, form.tokens))
+                        self._add(form, entry, cutoff - margin)
+        words = set(self.by_word)
+        alike = _spelt_alike(index, words, vocabulary)
+        self.reach_words = {storable(k) for w in words for k in (w, *_same_word(w), *alike.get(w, ()))}
+        self._words: dict[str, tuple] = {}
+
+    def _add(self, form: nm.NormalizedName, entry: ListEntry, cutoff: float) -> None:
+        number = len(self.forms)
+        self.forms.append(_Form(sum(self.index.weight(t) for t in form.tokens),
+                                (len(form.tokens) > 1 or bool(form.legal)) and entry.kind != "person", cutoff))
+        for token in set(form.tokens):
+            self.by_word.setdefault(token, []).append(number)
+        self.whole_keys |= {storable(t) for t in form.tokens if len(t) >= MIN_JOINED_KEY}
+        self.run_keys |= {storable(k) for seq in (form.tokens, form.folded) for k in _runs(seq)}
+
+    def _word(self, word: str) -> tuple:
+        """What one stored word brings to the search, once per word: (its lightest
+        weight, what it may add to any name, whether it walks a rare list word, the
+        weight of the common list words it reaches, [(form, weight shared, through a
+        common list word)])."""
+        if word in self._words:
+            return self._words[word]
+        index, common = self.index, self.index._common
+        lightest, lookups, slack, _ = index._token_info(word)
+        walks_rare = any(len(ids) <= common for _, ids in lookups)
+        common_weight = sum(w for w, ids in lookups if len(ids) > common)
+        if len(word) >= 2:
+            neighbors = dict(index._neighbors(word))
+        else:
+            neighbors = {word: 1.0} if word in index.postings else {}
+        for listed in self.by_word:  # words of names no longer listed are not the index's
+            if listed not in index.postings and listed not in neighbors:
+                similarity = nm.token_similarity(word, listed)
+                if similarity > 0.0:
+                    neighbors[listed] = similarity
+        shares = [(f, similarity * index.weight(listed), len(index.postings.get(listed, ())) > common)
+                  for listed, similarity in neighbors.items() for f in self.by_word.get(listed, ())]
+        self._words[word] = out = (lightest, slack, walks_rare, common_weight, shares)
+        return out
+
+    def reaches(self, words: Sequence[str]) -> bool:
+        """Whether a party's name form made of `words` (repeats kept) has any changed
+        name among its candidates: the forward search's upper bound, or a changed name
+        lying whole inside it (names.contained_feature)."""
+        q_weight = slack = common_weight = 0.0
+        walks_rare = False
+        shared: dict[int, float] = {}
+        common_shared: dict[int, float] = {}
+        for word in words:
+            lightest, word_slack, rare, word_common, shares = self._word(word)
+            q_weight += lightest
+            slack += word_slack
+            walks_rare |= rare
+            common_weight += word_common
+            for f, w, through_common in shares:
+                target = common_shared if through_common else shared
+                target[f] = target.get(f, 0.0) + w
+        if walks_rare:  # common list words are not walked: any name may still share them
+            slack += common_weight
+        else:
+            for f, w in common_shared.items():
+                shared[f] = shared.get(f, 0.0) + w
+        for f, sh in shared.items():
+            form = self.forms[f]
+            if 2 * (sh + slack) / (q_weight + form.weight) >= form.cutoff:
+                return True
+            inside_needed = form.cutoff / ft.CONTAINED_MAX if len(words) > 1 else math.inf
+            if form.can_be_inside and sh >= CONTAINED_SHARED * form.weight \
+                    and sh + slack >= inside_needed * form.weight:
+                return True
+        return False
+
+
+def _same_word(word: str) -> set[str]:
+    """Words the index takes as this one without an edit: its synonyms, the other ways
+    of writing its number, its abbreviations and nicknames (the tables are symmetric)."""
+    t = nm.tables()
+    canonical = t.synonyms.get(word, word)
+    out = {w for w in _spellings().get(canonical, ())}
+    value = nm.number_value(word)
+    if value is not None:
+        out |= _number_spellings(value)
+    out |= set(t.abbreviations.get(word, ()))
+    if len(word) >= 3:
+        out |= {w for w in nm.nicknames().get(word, ()) if len(w) >= 3}
+    return out
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> dict[str, frozenset[str]]:
+    """Canonical word -> every spelling that folds to it (names.yaml synonyms)."""
+    out: dict[str, set[str]] = {}
+    for spelling, canonical in nm.tables().synonyms.items():
+        out.setdefault(canonical, {canonical}).add(spelling)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _number_spellings(value: str) -> set[str]:
+    """The words writing a number: its digits, ordinal and the number words of names.yaml."""
+    n = int(value) if value.isdigit() and len(value) < 10 else None
+    out = {value}
+    if n is not None:
+        out |= {f"{n}st", f"{n}nd", f"{n}rd", f"{n}th", f"{n:02d}", f"{n:03d}"}
+    out |= {w for w, v in nm.tables().numbers.items() if v == value}
+    return out
+
+
+def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, set[str]]:
+    """For each list word longer than names.SHORT_TOKEN, the stored words within a few
+    edits that the index takes as it (names.token_similarity): one C pass of rapidfuzz
+    over the stored words (their number grows slowly with the parties; the parties'
+    count does not enter)."""
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    long_words = sorted(w for w in words if len(w) > nm.SHORT_TOKEN)
+    if not long_words or not vocabulary:
+        return {}
+    distances = process.cdist(long_words, vocabulary, scorer=OSA.distance, score_cutoff=MAX_EDITS,
+                              dtype=np.uint8, workers=-1)
+    out: dict[str, set[str]] = {}
+    for row, column in zip(*np.nonzero(distances <= MAX_EDITS)):
+        word, stored = long_words[row], vocabulary[column]
+        if word == stored or len(stored) <= nm.SHORT_TOKEN:
+            continue
+        if word in index.postings:  # exactly the index's own relation (its deletion keys)
+            if any(c == word for c, _ in index._neighbors(stored)):
+                out.setdefault(word, set()).add(stored)
+        elif nm.token_similarity(stored, word) > 0.0:  # a word no longer listed: as it was spelt alike
+            out.setdefault(word, set()).add(stored)
+    return out

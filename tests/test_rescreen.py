@@ -1,0 +1,207 @@
+"""The delta re-screen searched the other way round (match/party_keys.py,
+screen/rescreen.py): from the changed list entries to the stored parties. On real list
+files (the CSL of 2022-05 and the DPL of 2023-11) and a next-day DPL made from real names
+(benchmarks/rescreen.py), it must end with exactly the open alerts a full screening of
+every party ends with, on SQLite and on PostgreSQL, while screening only a few parties."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import func, select
+
+from banscreen.lists.store import ListStore
+from banscreen.match import party_keys
+from banscreen.match.index import PRUNE_MARGIN
+from banscreen.screen import ScreenOptions, open_screener
+from banscreen.screen.rescreen import preview, rescreen
+from banscreen.store import CaseStore
+from banscreen.store.schema import AuditEvent, NameKey, SubjectRow
+from benchmarks.make_names import generate
+from benchmarks.rescreen import daily_dpl
+from tests.test_cases import open_alerts, run
+
+OLD_DAY, NEW_DAY = dt.date(2024, 5, 10), dt.date(2024, 5, 20)
+MIN_SCORE = 0.75
+
+
+@pytest.fixture(scope="session")
+def base_home(tmp_path_factory, lists_dir):
+    """A list store with the CSL of 2022-05 and the DPL of 2023-11, its index built."""
+    root = tmp_path_factory.mktemp("rescreen-home")
+    store = ListStore(root)
+    store.import_file(lists_dir / "trade-gov-csl-2022-05_moov-watchman" / "consolidated.csv.gz",
+                      published=dt.date(2022, 5, 16))
+    store.import_file(lists_dir / "bis-dpl-2023-11_moov-watchman" / "dpl.txt", published=dt.date(2023, 11, 28))
+    open_screener(store, ScreenOptions(as_of=OLD_DAY))
+    return root
+
+
+@pytest.fixture(scope="session")
+def next_day(tmp_path_factory, base_home):
+    """The next-day DPL (40 orders added, 5 changed, 5 removed) and the parties: list
+    names perturbed, negatives, and variants of the names the change adds."""
+    folder = tmp_path_factory.mktemp("rescreen-data")
+    update = folder / "dpl-next.txt"
+    made = daily_dpl(update)
+    from banscreen.lists import DplLoader
+
+    added = [e for e in DplLoader().load(update).entries if e.name in set(made["added"])]
+    screener, _ = open_screener(ListStore(base_home), ScreenOptions(as_of=OLD_DAY))
+    touched = [e for e in screener.index.entries if e.list == "DPL" and e.in_force(OLD_DAY)
+               and e.name in {*made["removed"], *made["changed"]}]
+    parties = folder / "parties.csv"
+    with parties.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "country"])
+        queries = [*generate(screener.index.entries, 1200, seed=11), *generate(added, 60, seed=12, positive_share=1.0),
+                   *generate(touched, 20, seed=13, positive_share=1.0)]
+        for i, q in enumerate(queries, 1):
+            w.writerow([i, q.query, q.country])
+    return update, parties, made
+
+
+def _store(tmp_path, base_home) -> ListStore:
+    root = tmp_path / "home"
+    shutil.copytree(base_home, root)
+    return ListStore(root)
+
+
+def test_daily_change_opens_exactly_what_a_full_screening_opens(db_url, tmp_path, base_home, next_day):
+    update, parties, made = next_day
+    store = _store(tmp_path, base_home)
+    delta = CaseStore(db_url)
+    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
+    for cases in (delta, full):
+        run(cases, store, parties, OLD_DAY)
+    rescreen(delta, store, OLD_DAY, MIN_SCORE)  # makes the parties' name keys; nothing changed yet
+    before = open_alerts(delta)
+    store.import_file(update, published=dt.date(2024, 5, 15))
+
+    # what it would do, without doing it
+    events = _events(delta)
+    _, _, changes = preview(delta, store, NEW_DAY, MIN_SCORE)
+    assert _events(delta) == events and open_alerts(delta) == before
+
+    counts = rescreen(delta, store, NEW_DAY, MIN_SCORE)
+    run(full, store, parties, NEW_DAY)
+    after = open_alerts(delta)
+    assert after == open_alerts(full)  # the same open alerts as screening every party again
+    assert counts.new > 0 and counts.closed > 0
+    new_entries = {k for _, k in after - before}
+    versions = store.versions("bis-dpl")
+    diff = store.diff(versions[-2], versions[-1])
+    assert len(diff.added) == 40 and len(diff.removed) == 5 and len(diff.changed) == 5
+    # mostly on the orders added; also on the CSL's copy of an order removed from the DPL
+    # file, which the screen no longer drops as the same listing seen twice
+    assert len(new_entries & {e.key for e in diff.added}) >= 0.8 * len(new_entries)
+    # it screened only the parties a change can reach
+    payload = _completed(delta)
+    assert payload["stale"] == 1280 and 0 < payload["screened"] < 1280 // 4
+    # the preview named exactly what the run did
+    done = {(c.action, c.subject_key, c.entry_key) for c in changes}
+    assert {("opened", s, k) for s, k in after - before} <= done
+    assert {a for a, _, _ in done} <= {"opened", "reopened", "closed"}
+    assert len([c for c in changes if c.action == "closed"]) == counts.closed
+    assert len([c for c in changes if c.action == "opened"]) == counts.new
+    assert delta.verify().ok
+
+
+def test_name_keys_are_made_once_and_again_when_the_name_changes(tmp_path, base_home):
+    store = _store(tmp_path, base_home)
+    cases = CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
+    f = tmp_path / "p.csv"
+    f.write_text("id,name,country\n1,Nordic Fibre Networks AB,SE\n2,ABDUL RAHMAN,\n")
+    run(cases, store, f, OLD_DAY)
+    rescreen(cases, store, OLD_DAY, MIN_SCORE)
+    assert _completed(cases)["keys_made"] == 2
+    rescreen(cases, store, OLD_DAY, MIN_SCORE)
+    assert _completed(cases)["keys_made"] == 0
+    with cases.sessions() as s:
+        words = set(s.execute(select(NameKey.key).where(NameKey.subject_id == 1, NameKey.kind == 0)).scalars())
+    assert {"nordic", "fibre", "networks"} <= words
+    f.write_text("id,name,country\n1,Baltic Cable Works AB,SE\n2,ABDUL RAHMAN,\n")
+    run(cases, store, f, OLD_DAY)
+    rescreen(cases, store, OLD_DAY, MIN_SCORE)
+    assert _completed(cases)["keys_made"] == 1
+    with cases.sessions() as s:
+        words = set(s.execute(select(NameKey.key).where(NameKey.subject_id == 1, NameKey.kind == 0)).scalars())
+        assert s.execute(select(func.count()).select_from(SubjectRow).where(SubjectRow.keys_version.is_(None))
+                         ).scalar_one() == 0
+    assert "baltic" in words and "nordic" not in words
+
+
+def test_a_party_the_search_matches_to_a_changed_entry_is_always_reached(base_home, next_day):
+    """Soundness of the inversion, without a database: for every generated party whose
+    full forward search scores one of a set of entries at the threshold or above, the
+    reach from those entries (its stored words and the bound, or its run-together
+    words) finds the party."""
+    _, parties, _ = next_day
+    store = ListStore(base_home)
+    screener, _ = open_screener(store, ScreenOptions(as_of=OLD_DAY))
+    index = screener.index
+    changed = index.entries[::40]  # one entry in forty, of every list
+    keys = {e.key for e in changed}
+    names = [row["name"] for row in csv.DictReader(parties.open())]
+    vocabulary = sorted({k for n in names for _, kind, k in party_keys.name_keys(n)
+                         if kind == party_keys.WORD and len(k) > 3})
+    reach = party_keys.ChangeReach(index, changed, [], vocabulary, cutoff=MIN_SCORE - PRUNE_MARGIN)
+    matched = reached = 0
+    for name in names:
+        hits = [h for h in index.search(name, as_of=OLD_DAY, min_score=MIN_SCORE, limit=30) if h.entry.key in keys]
+        forms: dict[int, list[str]] = defaultdict(list)
+        whole, words = set(), set()
+        for form, kind, key in party_keys.name_keys(name):
+            if kind == party_keys.WORD:
+                forms[form].append(key)
+                words.add(key)
+            else:
+                whole.add(key)
+        found = bool(whole & reach.whole_keys or words & reach.run_keys or any(
+            set(w) & reach.reach_words and reach.reaches(w) for w in forms.values()))
+        matched += bool(hits)
+        reached += found
+        assert found or not hits, f"{name!r} matches {hits[0].entry.name!r} but was not reached"
+    assert matched >= 10  # the set holds real matches to check
+    assert reached < len(names) // 3  # and the reach is narrow
+
+
+def _events(cases: CaseStore) -> int:
+    with cases.sessions() as s:
+        return s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+
+def _completed(cases: CaseStore) -> dict:
+    with cases.sessions() as s:
+        return s.execute(select(AuditEvent.payload).where(AuditEvent.action == "run.completed")
+                         .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+
+
+def test_rescreen_dry_run_cli(monkeypatch, capsys, tmp_path, base_home, next_day):
+    from tests.test_cases import cli_call
+
+    update, parties, _ = next_day
+    store = _store(tmp_path, base_home)
+    db = f"sqlite:///{tmp_path / 'cases.db'}"
+    cases = CaseStore(db)
+    run(cases, store, parties, OLD_DAY)
+    store.import_file(update, published=dt.date(2024, 5, 15))
+    code, out, err = cli_call(monkeypatch, capsys, "rescreen", "--dry-run", "--as-of", NEW_DAY.isoformat(),
+                              "--db", db, "--home", str(store.root), "--format", "json")
+    assert code == 1 and "dry run:" in err and "would open" in err
+    import json
+
+    changes = [json.loads(line) for line in out.splitlines()]
+    assert changes and {c["action"] for c in changes} <= {"opened", "reopened", "closed"}
+    assert all(c["subject_name"] and c["entry_key"] for c in changes)
+    assert open_alerts(CaseStore(db)) == open_alerts(cases)
+    assert [r.screen for r in CaseStore(db).runs()] == ["parties"]  # no run recorded
+    code, out, _ = cli_call(monkeypatch, capsys, "rescreen", "--as-of", NEW_DAY.isoformat(), "--db", db,
+                            "--home", str(store.root))
+    assert code == 1 and "rescreen run #2" in out
+    opened = sum(1 for c in changes if c["action"] == "opened")
+    assert f"{opened} new alerts" in out
