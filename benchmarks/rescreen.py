@@ -44,6 +44,7 @@ DPL_2018 = LISTS / "bis-dpl-2018-08_peoplecheck" / "dpl.txt"
 DPL_2023 = LISTS / "bis-dpl-2023-11_moov-watchman" / "dpl.txt"
 NEW_DESIGNATIONS = LISTS / "ofac-sdn-2025-12_moov-watchman-tfidf" / "alt.csv"
 SDN_2024_MAX_ENT = 48907
+THRESHOLD = 0.75
 PROFILE = bool(os.environ.get("BANSCREEN_PROFILE"))  # print where the delta spends its time  # highest ent_num of the 2024-05 sdn.csv (SOURCES.md)
 
 
@@ -161,7 +162,7 @@ def scenario(change: str, n: int, work: Path, database: "Databases") -> dict:
     with MemoryPeak() as delta_memory, Timer() as t_delta:
         if profile:
             profile.enable()
-        counts = rescreen(delta_db, store, new_day, 0.75)
+        counts = rescreen(delta_db, store, new_day, THRESHOLD)
         if profile:
             profile.disable()
     if profile:
@@ -205,8 +206,10 @@ def _explain(delta_open: dict, full_open: dict, store, old_day: dt.date, new_day
     score moved across the threshold only because word weights moved is a weight tie."""
     from banscreen.screen import ScreenOptions, open_screener
 
-    old_screener, _ = open_screener(store, ScreenOptions(as_of=old_day, min_score=0.0, limit=50))
-    new_screener, _ = open_screener(store, ScreenOptions(as_of=new_day, min_score=0.0, limit=50))
+    # (a threshold well below the one screened at, but not zero: at zero far more names
+    # compete for the candidate slots and a real match can fall out of them)
+    old_screener, _ = open_screener(store, ScreenOptions(as_of=old_day, min_score=0.6, limit=50))
+    new_screener, _ = open_screener(store, ScreenOptions(as_of=new_day, min_score=0.6, limit=50))
     from banscreen.model import Subject
 
     out = []
@@ -217,8 +220,13 @@ def _explain(delta_open: dict, full_open: dict, store, old_day: dt.date, new_day
             result = scr.screen(Subject(row=0, line=0, name=name))
             return next((round(m.score, 4) for m in result.matches if m.entry.key == entry_key), None)
 
+        before, after = score(old_screener), score(new_screener)
+        crossed = ((before or 0.0) >= THRESHOLD) != ((after or 0.0) >= THRESHOLD)
         out.append({"party": name, "entry": entry_key, "only_in": "delta" if (key, entry_key) in delta_open else "full",
-                    "score_before": score(old_screener), "score_after": score(new_screener)})
+                    "score_before": before, "score_after": after,
+                    # the pair's score crossed the threshold with the list's word weights alone: the delta keeps
+                    # the earlier result of a pair no change reaches
+                    "why": "word weights" if crossed else "unexplained"})
     return out
 
 
@@ -283,19 +291,21 @@ def main(argv: list[str] | None = None) -> None:
 
     t = Table(title=f"Re-screening {args.parties:,} stored parties ({backend})")
     for col in ("change", "first run", "keys (once)", "delta", "full, recorded", "full / delta", "memory added delta / full",
-                "open alerts delta / full / both", "differences"):
+                "open alerts delta / full / both", "differences (weights / unexplained)"):
         t.add_column(col, justify="right")
     for r in reports:
         o = r["open_alerts"]
         t.add_row(r["change"], f"{r['first_run_seconds']:.0f} s", f"{r['keys_seconds']:.0f} s",
-                  f"{r['delta_seconds']:.2f} s ({r['delta_screened']:,} screened)", f"{r['full_seconds']:.1f} s",
+                  f"{r['delta_seconds']:.2f} s ({r['delta_screened'] or 0:,} screened)", f"{r['full_seconds']:.1f} s",
                   f"{r['ratio_full_over_delta']}x", f"{r['delta_memory_mib']} / {r['full_memory_mib']} MiB",
-                  f"{o['delta']:,} / {o['full']:,} / {o['common']:,}", str(len(r["differences"])))
+                  f"{o['delta']:,} / {o['full']:,} / {o['common']:,}",
+                  f"{sum(d['why'] == 'word weights' for d in r['differences'])} / "
+                  f"{sum(d['why'] != 'word weights' for d in r['differences'])}")
     Console(width=200).print(t)
     for r in reports:
         for d in r["differences"]:
             print(f"  {r['change']}: only in {d['only_in']}: {d['party']!r} ~ {d['entry']} "
-                  f"score before {d['score_before']} after {d['score_after']}")
+                  f"score before {d['score_before']} after {d['score_after']} ({d['why']})")
     print(f"wrote {path}")
 
 

@@ -301,7 +301,8 @@ class NameIndex:
         if not best:
             self._score_pool(variants, [within for _, within in pools], best, query_countries, as_of, min_score,
                              lists)
-        return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id))[:limit]
+        # (the dataset last: one listing carried by two files ranks the same way every time)
+        return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id, h.entry.dataset))[:limit]
 
     def _score_pool(self, variants: list[nm.NormalizedName], pools: list[dict[int, tuple[float, float]]],
                     best: dict[int, "Hit"], query_countries: set[str], as_of: dt.date | None, min_score: float,

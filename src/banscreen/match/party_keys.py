@@ -23,15 +23,12 @@ from typing import Iterable, Sequence
 
 from banscreen.match import names as nm
 from banscreen.match import features as ft
-from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _runs
+from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs
 from banscreen.model import ListEntry
 from banscreen.version import __version__
 
 WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
 KEY_LENGTH = 200  # longer keys (a long name run together) are kept as their hash
-# The most edits between two words the index ever takes as one word (names.allowed_edits
-# of a long word; sound-alike names are two apart).
-MAX_EDITS = 3
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +101,7 @@ class ChangeReach:
         alike = _spelt_alike(index, words, vocabulary)
         self.reach_words = {storable(k) for w in words for k in (w, *_same_word(w), *alike.get(w, ()))}
         self._words: dict[str, tuple] = {}
+        self._unlisted = [w for w in self.by_word if w not in index.postings]
 
     def _add(self, form: nm.NormalizedName, entry: ListEntry, cutoff: float) -> None:
         number = len(self.forms)
@@ -129,8 +127,8 @@ class ChangeReach:
             neighbors = dict(index._neighbors(word))
         else:
             neighbors = {word: 1.0} if word in index.postings else {}
-        for listed in self.by_word:  # words of names no longer listed are not the index's
-            if listed not in index.postings and listed not in neighbors:
+        for listed in self._unlisted:  # words of names no longer listed are not the index's
+            if listed not in neighbors:
                 similarity = nm.token_similarity(word, listed)
                 if similarity > 0.0:
                     neighbors[listed] = similarity
@@ -207,27 +205,33 @@ def _number_spellings(value: str) -> set[str]:
 
 
 def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, set[str]]:
-    """For each list word longer than names.SHORT_TOKEN, the stored words within a few
-    edits that the index takes as it (names.token_similarity): one C pass of rapidfuzz
-    over the stored words (their number grows slowly with the parties; the parties'
-    count does not enter)."""
+    """For each list word longer than names.SHORT_TOKEN, the stored words the index takes
+    as it with a typo or as a sound-alike: one C pass of rapidfuzz over the stored words
+    (their number grows slowly with the parties; the parties' count does not enter), then
+    the index's own test (a shared deletion key and names.token_similarity)."""
     import numpy as np
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    long_words = sorted(w for w in words if len(w) > nm.SHORT_TOKEN)
+    long_words = [w for w in words if len(w) > nm.SHORT_TOKEN]
     if not long_words or not vocabulary:
         return {}
-    distances = process.cdist(long_words, vocabulary, scorer=OSA.distance, score_cutoff=MAX_EDITS,
-                              dtype=np.uint8, workers=-1)
+    by_limit: dict[int, list[str]] = {}
+    for w in long_words:  # the shorter word's length bounds the edits; sound-alikes are 2 apart
+        by_limit.setdefault(max(nm.allowed_edits(len(w)), 2), []).append(w)
     out: dict[str, set[str]] = {}
-    for row, column in zip(*np.nonzero(distances <= MAX_EDITS)):
-        word, stored = long_words[row], vocabulary[column]
-        if word == stored or len(stored) <= nm.SHORT_TOKEN:
-            continue
-        if word in index.postings:  # exactly the index's own relation (its deletion keys)
-            if any(c == word for c, _ in index._neighbors(stored)):
+    for limit, group in by_limit.items():
+        distances = process.cdist(group, vocabulary, scorer=OSA.distance, score_cutoff=limit, dtype=np.uint8,
+                                  workers=-1)
+        for row, column in zip(*np.nonzero(distances <= limit)):
+            word, stored = group[row], vocabulary[column]
+            if word == stored or len(stored) <= nm.SHORT_TOKEN or nm.token_similarity(stored, word) <= 0.0:
+                continue
+            # listed now: only through the index's deletion keys (NameIndex._neighbors)
+            if word not in index.postings or _deletion_keys(word) & _deletion_keys(stored):
                 out.setdefault(word, set()).add(stored)
-        elif nm.token_similarity(stored, word) > 0.0:  # a word no longer listed: as it was spelt alike
-            out.setdefault(word, set()).add(stored)
     return out
+
+
+def _deletion_keys(word: str) -> set[str]:
+    return _deletes(word) | {word}

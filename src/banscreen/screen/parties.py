@@ -52,16 +52,20 @@ class Screener:
                                  min_score=o.min_score, lists=o.lists, limit=o.limit * 3)
         matches = []
         seen_keys: set[str] = set()
-        seen_names: dict[tuple[str, str], str] = {}  # (list, normalized name) -> dataset
+        seen_names: dict[tuple[str, str], set[str]] = {}  # (list, normalized name) -> datasets that carry it
         for hit in hits:
             # The same listing reaches us from several files (an SDN entry in OFAC's own
             # file and in the CSL; a curated entry beside the official one): keep the
-            # best. Two entries of one file are two listings, even under one name.
+            # best. Two entries of one file are two listings, even under one name, and
+            # so are they in every file that carries the first of them.
             name_key = (hit.entry.list, nm.normalize(hit.entry.name).text)
-            if hit.entry.key in seen_keys or seen_names.get(name_key, hit.entry.dataset) != hit.entry.dataset:
+            carriers = seen_names.setdefault(name_key, {hit.entry.dataset})
+            if hit.entry.key in seen_keys:
+                carriers.add(hit.entry.dataset)
+                continue
+            if hit.entry.dataset not in carriers:
                 continue
             seen_keys.add(hit.entry.key)
-            seen_names.setdefault(name_key, hit.entry.dataset)
             matches.append(Match(hit.entry, self._labels.get(hit.entry.dataset, hit.entry.dataset),
                                  hit.matched_name, hit.score, hit.explanation))
         destinations = screen_destination(subject.country, subject.address, o.as_of) if o.destinations else []

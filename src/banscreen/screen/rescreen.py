@@ -49,6 +49,7 @@ class EntryChange:
 
     current: list[ListEntry] = field(default_factory=list)
     gone: list[ListEntry] = field(default_factory=list)
+    alerted: list[ListEntry] = field(default_factory=list)  # changed where the search does not look
     closing: dict[str, str] = field(default_factory=dict)  # entry key -> reason
 
 
@@ -80,8 +81,12 @@ class ListChanges:
             change.current = list(now)
         elif old_version != new.version:
             d = self.store.diff(self.store.version(dataset, old_version), new)
-            change.current = [*d.added, *(after for _, after in d.changed)]
-            change.gone = [*d.removed, *(before for before, _ in d.changed)]
+            # an entry changed only where the search does not look (an address, a citation)
+            # has the same candidates as before: the parties with an alert on it are enough
+            moved = [(before, after) for before, after in d.changed if _searched_as(before) != _searched_as(after)]
+            change.current = [*d.added, *(after for _, after in moved)]
+            change.gone = [*d.removed, *(before for before, _ in moved)]
+            change.alerted = [after for before, after in d.changed if _searched_as(before) == _searched_as(after)]
             change.closing = {e.key: f"removed from {dataset} in version {new.version}" for e in d.removed}
         touched = {e.key for e in change.current}
         # listings that began or ended between the two dates
@@ -90,6 +95,12 @@ class ListChanges:
             if not e.in_force(as_of) and e.key not in change.closing:
                 change.closing[e.key] = f"the listing is not in force on {as_of} (ended {e.end_date})"
         return change
+
+
+def _searched_as(e: ListEntry) -> tuple:
+    """What of an entry the name search and the screen's choice of matches read: its
+    names, kind, countries (a country mismatch lowers a score), list and dates."""
+    return (e.names, e.kind, e.countries, e.list, e.start_date, e.end_date)
 
 
 @dataclass
@@ -156,21 +167,23 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
         stats.stale += count
         current_entries: list[ListEntry] = []
         gone_entries: list[ListEntry] = []
+        alerted: list[ListEntry] = []
         closing: dict[str, str] = {}
         for dataset, old in stale.items():
             change = changes.since(dataset, old, since)
             current_entries += change.current
             gone_entries += change.gone
+            alerted += change.alerted
             closing.update(change.closing)
         _close_alerts(s, writer, recorder.counts, closing, stored_versions, since)
-        if not current_entries and not gone_entries:
+        if not current_entries and not gone_entries and not alerted:
             keys_db.restamp(s, stored_versions, since, versions, as_of, run.id)
             continue
         if vocabulary is None:
             vocabulary = keys_db.vocabulary(s)
         reach = party_keys.ChangeReach(screener.index, current_entries, gone_entries, vocabulary,
                                        cutoff=min_score - PRUNE_MARGIN)
-        stats.affected_entries += len(current_entries) + len(gone_entries)
+        stats.affected_entries += len(current_entries) + len(gone_entries) + len(alerted)
         stats.reach_words += len(reach.reach_words)
         # words run together match whole, whatever the bound (NameIndex._candidates)
         ids = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
@@ -180,7 +193,7 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
         for (subject_id, _), words in forms.items():
             if subject_id not in ids and reach.reaches(words):
                 ids.add(subject_id)
-        ids |= keys_db.parties_with_alerts_on(s, {e.key for e in (*current_entries, *gone_entries)})
+        ids |= keys_db.parties_with_alerts_on(s, {e.key for e in (*current_entries, *gone_entries, *alerted)})
         for row in keys_db.parties_in_state(s, ids, stored_versions, since):
             result = screener.screen(Subject(row=0, line=0, name=row.name, country=row.country, address=row.address))
             recorder.add(CaseSubject(row.key, row.name, row.country, row.address, row.fingerprint),
