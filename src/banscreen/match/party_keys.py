@@ -102,6 +102,17 @@ class ChangeReach:
         self.reach_words = {storable(k) for w in words for k in (w, *_same_word(w), *alike.get(w, ()))}
         self._words: dict[str, tuple] = {}
         self._unlisted = [w for w in self.by_word if w not in index.postings]
+        # The most a word reaching no changed name can add to a bound: its weight as an
+        # initial, and the list's common words it reaches (NameIndex._candidates adds
+        # those unwalked words to what any name may still share). Lets `reaches` judge
+        # most parties from their reaching words alone.
+        common = [c for c, ids in index.postings.items() if len(ids) > index._common]
+        alike_common = _spelt_alike(index, common, vocabulary)
+        self._common_slack: dict[str, float] = {}
+        for c in common:
+            for stored in {c, *_same_word(c), *alike_common.get(c, ())}:
+                self._common_slack[stored] = self._common_slack.get(stored, 0.0) + index.weight(c)
+        self._initial_slack = nm.INITIAL_SIMILARITY * index._max_weight
 
     def _add(self, form: nm.NormalizedName, entry: ListEntry, cutoff: float) -> None:
         number = len(self.forms)
@@ -141,6 +152,38 @@ class ChangeReach:
         """Whether a party's name form made of `words` (repeats kept) has any changed
         name among its candidates: the forward search's upper bound, or a changed name
         lying whole inside it (names.contained_feature)."""
+        return self._may_reach(words) and self._reaches(words)
+
+    def _may_reach(self, words: Sequence[str]) -> bool:
+        """A first look, from the words reaching a changed name: a bound of the bound
+        that leaves the other words' weight out of the denominator and counts all they
+        may add (`_common_slack`), so it never says no where `_reaches` says yes."""
+        q_weight = slack = 0.0
+        shared: dict[int, float] = {}
+        for word in words:
+            if word in self.reach_words:
+                lightest, word_slack, _, word_common, shares = self._word(word)
+                q_weight += lightest
+                slack += word_slack + word_common
+                for f, w, _ in shares:
+                    shared[f] = shared.get(f, 0.0) + w
+            else:
+                slack += (self._initial_slack if len(word) < 2 else 0.0) + self._common_slack.get(word, 0.0)
+        return self._any_within(shared, slack, q_weight, len(words))
+
+    def _any_within(self, shared: dict[int, float], slack: float, q_weight: float, n_words: int) -> bool:
+        """Whether any changed name's bound reaches its cutoff (NameIndex._candidates)."""
+        for f, sh in shared.items():
+            form = self.forms[f]
+            if 2 * (sh + slack) / (q_weight + form.weight) >= form.cutoff:
+                return True
+            inside_needed = form.cutoff / ft.CONTAINED_MAX if n_words > 1 else math.inf
+            if form.can_be_inside and sh >= CONTAINED_SHARED * form.weight \
+                    and sh + slack >= inside_needed * form.weight:
+                return True
+        return False
+
+    def _reaches(self, words: Sequence[str]) -> bool:
         q_weight = slack = common_weight = 0.0
         walks_rare = False
         shared: dict[int, float] = {}
@@ -159,15 +202,7 @@ class ChangeReach:
         else:
             for f, w in common_shared.items():
                 shared[f] = shared.get(f, 0.0) + w
-        for f, sh in shared.items():
-            form = self.forms[f]
-            if 2 * (sh + slack) / (q_weight + form.weight) >= form.cutoff:
-                return True
-            inside_needed = form.cutoff / ft.CONTAINED_MAX if len(words) > 1 else math.inf
-            if form.can_be_inside and sh >= CONTAINED_SHARED * form.weight \
-                    and sh + slack >= inside_needed * form.weight:
-                return True
-        return False
+        return self._any_within(shared, slack, q_weight, len(words))
 
 
 def _same_word(word: str) -> set[str]:

@@ -19,9 +19,11 @@ for the parties screened again."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session
 
@@ -105,7 +107,7 @@ def _searched_as(e: ListEntry) -> tuple:
 
 @dataclass
 class RescreenStats:
-    """How much work a re-screen did, recorded with its run."""
+    """How much work a re-screen did, and where its time went; recorded with its run."""
 
     stale: int = 0  # parties with something newer to be screened against
     screened: int = 0  # ... of which screened again, because a change could reach them
@@ -113,8 +115,17 @@ class RescreenStats:
     affected_entries: int = 0  # entries added, changed (before and after), removed, started or ended
     reach_words: int = 0  # stored words that reach one of them
     parties_reached_by_words: int = 0  # parties holding such a word (their bound decides)
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase
 
-    def as_dict(self) -> dict[str, int]:
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+    def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
@@ -150,14 +161,15 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
     current = {v.dataset: v for v in selected}
     versions = {d: v.version for d, v in current.items()}
     stats = RescreenStats()
-    version = party_keys.keys_version()
-    for batch in keys_db.parties_without_keys(s, version):
-        keys_db.replace_keys(s, version, [(subject_id, party_keys.name_keys(name)) for subject_id, name in batch])
-        stats.keys_made += len(batch)
-
-    screener = Screener(build_index(store, selected), selected, ScreenOptions(as_of=as_of, min_score=min_score))
+    with stats.phase("keys"):
+        version = party_keys.keys_version()
+        for batch in keys_db.parties_without_keys(s, version):
+            keys_db.replace_keys(s, version, [(subject_id, party_keys.name_keys(name)) for subject_id, name in batch])
+            stats.keys_made += len(batch)
+    with stats.phase("lists"):
+        screener = Screener(build_index(store, selected), selected, ScreenOptions(as_of=as_of, min_score=min_score))
+        changes = ListChanges(store, current, screener.index, as_of)
     recorder = Recorder(s, writer, run, versions)
-    changes = ListChanges(store, current, screener.index, as_of)
     vocabulary: list[str] | None = None
     for screened_versions, since, stored_versions, count in keys_db.screening_states(s):
         stale = {d: screened_versions.get(d) for d in current
@@ -165,46 +177,58 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
         if not stale:
             continue
         stats.stale += count
-        current_entries: list[ListEntry] = []
-        gone_entries: list[ListEntry] = []
-        alerted: list[ListEntry] = []
-        closing: dict[str, str] = {}
-        for dataset, old in stale.items():
-            change = changes.since(dataset, old, since)
-            current_entries += change.current
-            gone_entries += change.gone
-            alerted += change.alerted
-            closing.update(change.closing)
-        _close_alerts(s, writer, recorder.counts, closing, stored_versions, since)
-        if not current_entries and not gone_entries and not alerted:
+        change = EntryChange()
+        with stats.phase("lists"):
+            for dataset, old in stale.items():
+                part = changes.since(dataset, old, since)
+                change.current += part.current
+                change.gone += part.gone
+                change.alerted += part.alerted
+                change.closing.update(part.closing)
+        with stats.phase("close"):
+            _close_alerts(s, writer, recorder.counts, change.closing, stored_versions, since)
+        if change.current or change.gone or change.alerted:
+            if vocabulary is None:
+                with stats.phase("reach"):
+                    vocabulary = keys_db.vocabulary(s)
+            with stats.phase("reach"):
+                ids = _reached(s, screener.index, change, vocabulary, min_score, stats)
+            with stats.phase("record"):
+                rows = keys_db.parties_in_state(s, ids, stored_versions, since)
+            for row in rows:
+                with stats.phase("screen"):
+                    result = screener.screen(Subject(row=0, line=0, name=row.name, country=row.country,
+                                                     address=row.address))
+                with stats.phase("record"):
+                    recorder.add(CaseSubject(row.key, row.name, row.country, row.address, row.fingerprint),
+                                 party_findings(result))
+                stats.screened += 1
+                if on_progress:
+                    on_progress()
+            with stats.phase("record"):
+                recorder.flush()
+        with stats.phase("restamp"):
             keys_db.restamp(s, stored_versions, since, versions, as_of, run.id)
-            continue
-        if vocabulary is None:
-            vocabulary = keys_db.vocabulary(s)
-        reach = party_keys.ChangeReach(screener.index, current_entries, gone_entries, vocabulary,
-                                       cutoff=min_score - PRUNE_MARGIN)
-        stats.affected_entries += len(current_entries) + len(gone_entries) + len(alerted)
-        stats.reach_words += len(reach.reach_words)
-        # words run together match whole, whatever the bound (NameIndex._candidates)
-        ids = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
-        ids |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
-        forms = keys_db.forms_with_words(s, reach.reach_words)
-        stats.parties_reached_by_words += len({subject_id for subject_id, _ in forms})
-        for (subject_id, _), words in forms.items():
-            if subject_id not in ids and reach.reaches(words):
-                ids.add(subject_id)
-        ids |= keys_db.parties_with_alerts_on(s, {e.key for e in (*current_entries, *gone_entries, *alerted)})
-        for row in keys_db.parties_in_state(s, ids, stored_versions, since):
-            result = screener.screen(Subject(row=0, line=0, name=row.name, country=row.country, address=row.address))
-            recorder.add(CaseSubject(row.key, row.name, row.country, row.address, row.fingerprint),
-                         party_findings(result))
-            stats.screened += 1
-            if on_progress:
-                on_progress()
-        recorder.flush()
-        keys_db.restamp(s, stored_versions, since, versions, as_of, run.id)
     recorder.counts.rows = stats.stale
     return recorder, stats
+
+
+def _reached(s: Session, index: NameIndex, change: EntryChange, vocabulary: list[str], min_score: float,
+             stats: RescreenStats) -> set[int]:
+    """Ids of the parties whose candidates a change can alter: those holding a word whose
+    bound reaches a changed name, those whose run-together words equal one (matched whole
+    whatever the bound, see NameIndex._candidates), and those with an alert on one."""
+    reach = party_keys.ChangeReach(index, change.current, change.gone, vocabulary, cutoff=min_score - PRUNE_MARGIN)
+    stats.affected_entries += len(change.current) + len(change.gone) + len(change.alerted)
+    stats.reach_words += len(reach.reach_words)
+    ids = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
+    ids |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
+    forms = keys_db.forms_with_words(s, reach.reach_words)
+    stats.parties_reached_by_words += len({subject_id for subject_id, _ in forms})
+    for (subject_id, _), words in forms.items():
+        if subject_id not in ids and reach.reaches(words):
+            ids.add(subject_id)
+    return ids | keys_db.parties_with_alerts_on(s, {e.key for e in (*change.current, *change.gone, *change.alerted)})
 
 
 def _close_alerts(s: Session, writer: AuditWriter, counts: RunCounts, closing: dict[str, str],
