@@ -252,10 +252,12 @@ class Databases:
             return f"sqlite:///{target}"
         import sqlalchemy as sa
 
-        sa.create_engine(url).dispose()
+        source = url.rsplit("/", 1)[1]
         engine = sa.create_engine(self.cluster.url(), isolation_level="AUTOCOMMIT")
-        with engine.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.rsplit("/", 1)[1]}"'))
+        with engine.connect() as c:  # a template must have no other connection
+            c.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": source})
+            c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
         engine.dispose()
         return self.cluster.url(name)
 
