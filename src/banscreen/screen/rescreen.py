@@ -95,7 +95,8 @@ class ListChanges:
         change.current += [e for e in now if e.key not in touched and e.in_force(since) != e.in_force(as_of)]
         for e in now:
             if not e.in_force(as_of) and e.key not in change.closing:
-                change.closing[e.key] = f"the listing is not in force on {as_of} (ended {e.end_date})"
+                when = f"ended {e.end_date}" if e.end_date and e.end_date <= as_of else f"starts {e.start_date}"
+                change.closing[e.key] = f"the listing is not in force on {as_of} ({when})"
         return change
 
 
