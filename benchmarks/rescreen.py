@@ -181,7 +181,7 @@ def scenario(change: str, n: int, work: Path, database: "Databases") -> dict:
             "first_run_seconds": round(t_first.seconds, 1), "first_run_alerts": first_alerts,
             "keys_seconds": round(t_keys.seconds, 1), "delta_seconds": round(t_delta.seconds, 2),
             "delta_new_alerts": counts.new + counts.reopened, "delta_closed": counts.closed,
-            "delta_screened": completed.get("screened"), "delta_phases": completed.get("seconds"), "delta_affected_entries": completed.get("affected_entries"),
+            "delta_screened": completed.get("screened"), "delta_phases": completed.get("seconds"), "delta_reached": completed.get("reached"), "delta_affected_entries": completed.get("affected_entries"),
             "delta_memory_mib": round(delta_memory.grew), "full_seconds": round(t_full.seconds, 2),
             "full_new_alerts": full_new, "full_memory_mib": round(full_memory.grew),
             "ratio_full_over_delta": round(t_full.seconds / t_delta.seconds, 1),
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"{sum(d['why'] != 'word weights' for d in r['differences'])}")
     Console(width=200).print(t)
     for r in reports:
-        print(f"  {r['change']}: delta phases (s): {r.get('delta_phases')}")
+        print(f"  {r['change']}: delta phases (s): {r.get('delta_phases')}; parties reached: {r.get('delta_reached')}")
         for d in r["differences"]:
             print(f"  {r['change']}: only in {d['only_in']}: {d['party']!r} ~ {d['entry']} "
                   f"score before {d['score_before']} after {d['score_after']} ({d['why']})")

@@ -116,6 +116,7 @@ class RescreenStats:
     affected_entries: int = 0  # entries added, changed (before and after), removed, started or ended
     reach_words: int = 0  # stored words that reach one of them
     parties_reached_by_words: int = 0  # parties holding such a word (their bound decides)
+    reached: dict[str, int] = field(default_factory=dict)  # parties screened again, by why: joined, bound, alerted
     seconds: dict[str, float] = field(default_factory=dict)  # by phase
 
     @contextlib.contextmanager
@@ -222,14 +223,17 @@ def _reached(s: Session, index: NameIndex, change: EntryChange, vocabulary: list
     reach = party_keys.ChangeReach(index, change.current, change.gone, vocabulary, cutoff=min_score - PRUNE_MARGIN)
     stats.affected_entries += len(change.current) + len(change.gone) + len(change.alerted)
     stats.reach_words += len(reach.reach_words)
-    ids = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
-    ids |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
+    joined = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
+    joined |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
     forms = keys_db.forms_with_words(s, reach.reach_words)
     stats.parties_reached_by_words += len({subject_id for subject_id, _ in forms})
-    for (subject_id, _), words in forms.items():
-        if subject_id not in ids and reach.reaches(words):
-            ids.add(subject_id)
-    return ids | keys_db.parties_with_alerts_on(s, {e.key for e in (*change.current, *change.gone, *change.alerted)})
+    bound = {subject_id for (subject_id, _), words in forms.items() if subject_id not in joined
+             and reach.reaches(words)}
+    alerted = keys_db.parties_with_alerts_on(s, {e.key for e in (*change.current, *change.gone, *change.alerted)})
+    stats.reached["joined"] = stats.reached.get("joined", 0) + len(joined)
+    stats.reached["bound"] = stats.reached.get("bound", 0) + len(bound)
+    stats.reached["alerted"] = stats.reached.get("alerted", 0) + len(alerted - joined - bound)
+    return joined | bound | alerted
 
 
 def _close_alerts(s: Session, writer: AuditWriter, counts: RunCounts, closing: dict[str, str],
