@@ -18,28 +18,15 @@ import hashlib
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Iterable, Sequence
 
 from banscreen.match import names as nm
 from banscreen.match import features as ft
 from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs
 from banscreen.model import ListEntry
-from banscreen.version import __version__
 
 WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
 KEY_LENGTH = 200  # longer keys (a long name run together) are kept as their hash
-
-
-@lru_cache(maxsize=1)
-def keys_version() -> str:
-    """What name keys depend on: the normalization tables and the matching code. Keys
-    made by another version are made again."""
-    h = hashlib.sha256(__version__.encode())
-    h.update(resources.files("banscreen.data").joinpath("names.yaml").read_bytes())
-    for module in sorted(p.name for p in resources.files("banscreen.match").iterdir() if p.name.endswith(".py")):
-        h.update(resources.files("banscreen.match").joinpath(module).read_bytes())
-    return h.hexdigest()[:20]
 
 
 def storable(key: str) -> str:

@@ -8,24 +8,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-from importlib import resources
 from typing import Iterable
 
 from banscreen.lists.store import ListStore, ListVersion
+from banscreen.match import fingerprint as match_fingerprint
 from banscreen.match.index import NameIndex
 from banscreen.model import ListEntry
-from banscreen.version import __version__
 
 log = logging.getLogger(__name__)
 
 
 def _index_key(versions: Iterable[ListVersion]) -> str:
-    """What an index depends on: the list versions, the normalization tables and the
-    matching code itself (a change to either changes how names are indexed)."""
-    tables = resources.files("banscreen.data").joinpath("names.yaml").read_bytes()
-    h = hashlib.sha256(__version__.encode() + tables)
-    for module in sorted(p.name for p in resources.files("banscreen.match").iterdir() if p.name.endswith(".py")):
-        h.update(resources.files("banscreen.match").joinpath(module).read_bytes())
+    """What an index depends on: the list versions, and the normalization tables and
+    matching code (match.fingerprint: a change to either changes how names are indexed)."""
+    h = hashlib.sha256(match_fingerprint().encode())
     for v in sorted(versions, key=lambda v: v.label):
         h.update(v.label.encode())
     return h.hexdigest()[:20]

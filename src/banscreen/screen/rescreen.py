@@ -28,6 +28,7 @@ from typing import Callable, Iterator
 from sqlalchemy.orm import Session
 
 from banscreen.lists.store import ListStore, ListVersion
+from banscreen.match import fingerprint as match_fingerprint
 from banscreen.match import party_keys
 from banscreen.match.index import PRUNE_MARGIN, NameIndex
 from banscreen.model import DecisionKind, ListEntry, Subject
@@ -164,7 +165,7 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
     versions = {d: v.version for d, v in current.items()}
     stats = RescreenStats()
     with stats.phase("keys"):
-        version = party_keys.keys_version()
+        version = match_fingerprint()
         for batch in keys_db.parties_without_keys(s, version):
             keys_db.replace_keys(s, version, [(subject_id, party_keys.name_keys(name)) for subject_id, name in batch])
             stats.keys_made += len(batch)
