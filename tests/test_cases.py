@@ -342,7 +342,7 @@ def test_same_subject_twice_in_a_file_is_recorded_row_by_row(db_url, tmp_path):
 
 @pytest.mark.parametrize("batch", [1, 2, 3])
 def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypatch, batch):
-    from banscreen.store import alerts as alerts_module, runs as runs_module
+    from banscreen.store import engine as engine_module, runs as runs_module
 
     store = custom_store(tmp_path)
     rows = [(str(i), name, c, a) for i, (name, c, a) in enumerate([
@@ -360,7 +360,7 @@ def test_batch_size_does_not_change_what_is_recorded(db_url, tmp_path, monkeypat
 
     reference, ref_open, ref_actions = record(f"sqlite:///{tmp_path / 'reference.db'}")
     monkeypatch.setattr(runs_module.Recorder, "BATCH", batch)
-    monkeypatch.setattr(alerts_module.CaseBatch, "CHUNK", batch)
+    monkeypatch.setattr(engine_module, "IN_CHUNK", batch)  # every IN (...) query, in slices of `batch`
     cases, batched_open, actions = record(db_url)
     assert batched_open == ref_open and len(ref_open) == 4
     assert sorted(actions) == sorted(ref_actions)  # same events; their order within a batch may differ

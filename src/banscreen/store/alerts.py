@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from banscreen.model import SYSTEM_DECISIONS, AlertStatus, DecisionKind
 from banscreen.store import audit
+from banscreen.store.engine import in_chunks
 from banscreen.store.schema import Alert, Decision, Run, SubjectRow, Suppression
 
 
@@ -61,8 +62,6 @@ class CaseBatch:
     instead of two per finding, and the alerts opened in the batch, whose audit events
     wait for the one flush that gives them their ids."""
 
-    CHUNK = 500  # ids per IN (...) query
-
     def __init__(self, session: Session):
         self.session = session
         self.alerts: dict[int, dict[str, Alert]] = {}  # subject id -> entry key -> alert
@@ -73,8 +72,7 @@ class CaseBatch:
         ids = [i for i in dict.fromkeys(subject_ids) if i not in self.alerts]
         for i in ids:
             self.alerts[i], self.suppressions[i] = {}, {}
-        for k in range(0, len(ids), self.CHUNK):
-            chunk = ids[k:k + self.CHUNK]
+        for chunk in in_chunks(ids):
             for alert in self.session.execute(select(Alert).where(Alert.subject_id.in_(chunk))).scalars():
                 self.alerts[alert.subject_id][alert.entry_key] = alert
             for sup in self.session.execute(select(Suppression).where(Suppression.subject_id.in_(chunk))).scalars():

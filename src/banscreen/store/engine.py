@@ -8,6 +8,7 @@ import getpass
 import logging
 import os
 from pathlib import Path
+from typing import Iterator, Sequence, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
@@ -16,6 +17,16 @@ from sqlalchemy.engine import Engine
 from banscreen.lists.store import default_root
 
 log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per IN (...) clause: well under SQLite's and psycopg's parameter limits
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one IN (...) clause each."""
+    for k in range(0, len(values), IN_CHUNK):
+        yield values[k:k + IN_CHUNK]
 
 
 class CaseError(Exception):

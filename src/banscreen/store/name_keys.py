@@ -12,7 +12,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from banscreen.model import AlertStatus
-from banscreen.store.alerts import CaseBatch
+from banscreen.store.engine import in_chunks
 from banscreen.store.schema import Alert, NameKey, NameWord, SubjectRow
 
 WORD, WHOLE = 0, 1  # match/party_keys.WORD and WHOLE: the store does not import matching
@@ -40,8 +40,8 @@ def parties_without_keys(s: Session, version: str, batch: int = 2000) -> Iterato
 def replace_keys(s: Session, version: str, keyed: Sequence[tuple[int, list[tuple[int, int, str]]]]) -> None:
     """Store these parties' keys, (form, kind, key) each, in place of any they had."""
     ids = [subject_id for subject_id, _ in keyed]
-    for k in range(0, len(ids), CaseBatch.CHUNK):
-        s.execute(delete(NameKey).where(NameKey.subject_id.in_(ids[k:k + CaseBatch.CHUNK])))
+    for chunk in in_chunks(ids):
+        s.execute(delete(NameKey).where(NameKey.subject_id.in_(chunk)))
     rows = [{"subject_id": subject_id, "variant": form, "kind": kind, "key": key}
             for subject_id, keys in keyed for form, kind, key in keys]
     if rows:
@@ -50,8 +50,8 @@ def replace_keys(s: Session, version: str, keyed: Sequence[tuple[int, list[tuple
                     and not r["key"].startswith("#")})
     if words:
         s.execute(_insert_new(s, NameWord).values([{"word": w} for w in words]))
-    for k in range(0, len(ids), CaseBatch.CHUNK):
-        s.execute(update(SubjectRow).where(SubjectRow.id.in_(ids[k:k + CaseBatch.CHUNK]))
+    for chunk in in_chunks(ids):
+        s.execute(update(SubjectRow).where(SubjectRow.id.in_(chunk))
                   .values(keys_version=version).execution_options(synchronize_session=False))
 
 
@@ -71,28 +71,24 @@ def vocabulary(s: Session) -> list[str]:
 
 def parties_with_keys(s: Session, keys: Iterable[str], kind: int) -> set[int]:
     """Ids of the parties holding any of `keys` as keys of this kind."""
-    keys = sorted(set(keys))
     out: set[int] = set()
-    for k in range(0, len(keys), CaseBatch.CHUNK):
+    for chunk in in_chunks(sorted(set(keys))):
         out.update(s.execute(select(NameKey.subject_id).distinct()
-                             .where(NameKey.kind == kind, NameKey.key.in_(keys[k:k + CaseBatch.CHUNK]))).scalars())
+                             .where(NameKey.kind == kind, NameKey.key.in_(chunk))).scalars())
     return out
 
 
 def forms_with_words(s: Session, words: Iterable[str]) -> dict[tuple[int, int], list[str]]:
     """The forms of party names (subject id, form) holding any of `words` as a WORD,
     each with all of its words."""
-    words = sorted(set(words))
     forms: set[tuple[int, int]] = set()
-    for k in range(0, len(words), CaseBatch.CHUNK):
-        forms.update((subject_id, form) for subject_id, form in s.execute(select(NameKey.subject_id, NameKey.variant)
-                               .where(NameKey.kind == WORD, NameKey.key.in_(words[k:k + CaseBatch.CHUNK]))).all())
-    subjects = sorted({subject_id for subject_id, _ in forms})
+    for chunk in in_chunks(sorted(set(words))):
+        forms.update((subject_id, form) for subject_id, form in s.execute(
+            select(NameKey.subject_id, NameKey.variant).where(NameKey.kind == WORD, NameKey.key.in_(chunk))))
     out: dict[tuple[int, int], list[str]] = {form: [] for form in forms}
-    for k in range(0, len(subjects), CaseBatch.CHUNK):
-        for subject_id, form, key in s.execute(
-                select(NameKey.subject_id, NameKey.variant, NameKey.key)
-                .where(NameKey.kind == WORD, NameKey.subject_id.in_(subjects[k:k + CaseBatch.CHUNK]))).all():
+    for chunk in in_chunks(sorted({subject_id for subject_id, _ in forms})):
+        for subject_id, form, key in s.execute(select(NameKey.subject_id, NameKey.variant, NameKey.key)
+                                               .where(NameKey.kind == WORD, NameKey.subject_id.in_(chunk))):
             if (subject_id, form) in out:
                 out[(subject_id, form)].append(key)
     return out
@@ -100,11 +96,9 @@ def forms_with_words(s: Session, words: Iterable[str]) -> dict[tuple[int, int], 
 
 def parties_with_alerts_on(s: Session, entry_keys: Iterable[str]) -> set[int]:
     """Ids of the subjects with an alert (in any state) on any of these entries."""
-    keys = sorted(set(entry_keys))
     out: set[int] = set()
-    for k in range(0, len(keys), CaseBatch.CHUNK):
-        out.update(s.execute(select(Alert.subject_id).distinct()
-                             .where(Alert.entry_key.in_(keys[k:k + CaseBatch.CHUNK]))).scalars())
+    for chunk in in_chunks(sorted(set(entry_keys))):
+        out.update(s.execute(select(Alert.subject_id).distinct().where(Alert.entry_key.in_(chunk))).scalars())
     return out
 
 
@@ -124,18 +118,11 @@ def in_state(stored_versions: str, as_of: dt.date):
 
 def parties_in_state(s: Session, ids: Iterable[int], stored_versions: str, as_of: dt.date) -> list[SubjectRow]:
     """Those of `ids` that are parties in this screening state, in id order."""
-    ids = sorted(set(ids))
     out: list[SubjectRow] = []
-    for k in range(0, len(ids), CaseBatch.CHUNK):
-        out.extend(s.execute(select(SubjectRow).where(SubjectRow.id.in_(ids[k:k + CaseBatch.CHUNK]),
-                                                      *in_state(stored_versions, as_of))).scalars())
+    for chunk in in_chunks(sorted(set(ids))):
+        out.extend(s.execute(select(SubjectRow).where(SubjectRow.id.in_(chunk), *in_state(stored_versions, as_of))
+                             ).scalars())
     return sorted(out, key=lambda row: row.id)
-
-
-def party_ids_in_state(s: Session, stored_versions: str, as_of: dt.date) -> list[int]:
-    """Ids of every party in this screening state (for a change too large to search)."""
-    return list(s.execute(select(SubjectRow.id).where(*in_state(stored_versions, as_of))
-                          .order_by(SubjectRow.id)).scalars())
 
 
 def restamp(s: Session, stored_versions: str, as_of: dt.date, versions: dict[str, str], new_as_of: dt.date,
@@ -151,9 +138,8 @@ def restamp(s: Session, stored_versions: str, as_of: dt.date, versions: dict[str
 
 def open_alerts_on(s: Session, entry_keys: Iterable[str]) -> list[Alert]:
     """Open alerts on any of these entries."""
-    keys = sorted(set(entry_keys))
     out: list[Alert] = []
-    for k in range(0, len(keys), CaseBatch.CHUNK):
-        out.extend(s.execute(select(Alert).where(Alert.status == AlertStatus.OPEN,
-                                                 Alert.entry_key.in_(keys[k:k + CaseBatch.CHUNK]))).scalars())
+    for chunk in in_chunks(sorted(set(entry_keys))):
+        out.extend(s.execute(select(Alert).where(Alert.status == AlertStatus.OPEN, Alert.entry_key.in_(chunk)))
+                   .scalars())
     return out

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from banscreen.model import AlertStatus, DecisionKind
 from banscreen.store import audit
 from banscreen.store.alerts import CaseBatch, CaseFinding, CaseSubject, RunCounts, apply_finding, close_alert
-from banscreen.store.engine import actor_name, error_summary
+from banscreen.store.engine import actor_name, error_summary, in_chunks
 from banscreen.store.schema import Alert, AuditEvent, Run, SubjectRow
 
 
@@ -94,8 +94,8 @@ def upsert_subjects(s: Session, subjects: list[CaseSubject], run: Run, versions:
     on two rows) is one row, last one wins, as row by row."""
     found: dict[str, SubjectRow] = {}
     unique = list(dict.fromkeys(subject.key for subject in subjects))
-    for k in range(0, len(unique), CaseBatch.CHUNK):
-        for row in s.execute(select(SubjectRow).where(SubjectRow.key.in_(unique[k:k + CaseBatch.CHUNK]))).scalars():
+    for chunk in in_chunks(unique):
+        for row in s.execute(select(SubjectRow).where(SubjectRow.key.in_(chunk))).scalars():
             found[row.key] = row
     for subject in subjects:
         row = found.get(subject.key)
