@@ -128,12 +128,7 @@ class RunsMixin:
         with self.sessions.begin() as s:
             writer = audit.AuditWriter(s, actor)
             _record_dead_runs(s, writer)
-            run = Run(screen=screen, status="running", actor=actor, host=socket.gethostname(), pid=os.getpid(),
-                      started_at=dt.datetime.now(dt.timezone.utc), input_path=input_path, input_sha256=input_sha256,
-                      as_of=as_of, list_versions=list_versions, options=options, rows=0, alerts_new=0,
-                      alerts_suppressed=0)
-            s.add(run)
-            s.flush()
+            run = _started_run(s, actor, screen, input_path, input_sha256, as_of, list_versions, options)
             writer.append("run.started", "run", run.id, {"screen": screen, "input_path": input_path,
                                                          "input_sha256": input_sha256, "as_of": as_of.isoformat(),
                                                          "list_versions": list_versions, "options": options})
@@ -173,13 +168,7 @@ class RunsMixin:
         try:
             s.begin()
             writer = audit.AuditWriter(s, actor)
-            run = Run(screen=screen, status="running", actor=actor, host=socket.gethostname(), pid=os.getpid(),
-                      started_at=dt.datetime.now(dt.timezone.utc), input_path="(dry run)", input_sha256="",
-                      as_of=as_of, list_versions=list_versions, options=options, rows=0, alerts_new=0,
-                      alerts_suppressed=0)
-            s.add(run)
-            s.flush()
-            yield s, writer, run
+            yield s, writer, _started_run(s, actor, screen, "(dry run)", "", as_of, list_versions, options)
         finally:
             s.rollback()
             s.close()
@@ -202,6 +191,17 @@ class RunsMixin:
             if r.status == "running" and r.host == here and not _alive(r.pid):
                 r.status = "failed"
         return runs
+
+
+def _started_run(s: Session, actor: str, screen: str, input_path: str, input_sha256: str, as_of: dt.date,
+                 list_versions: dict[str, str], options: dict[str, Any]) -> Run:
+    """A new run, running, by this process on this host, added to `s` (it has its id)."""
+    run = Run(screen=screen, status="running", actor=actor, host=socket.gethostname(), pid=os.getpid(),
+              started_at=dt.datetime.now(dt.timezone.utc), input_path=input_path, input_sha256=input_sha256,
+              as_of=as_of, list_versions=list_versions, options=options, rows=0, alerts_new=0, alerts_suppressed=0)
+    s.add(run)
+    s.flush()
+    return run
 
 
 def _record_dead_runs(s: Session, writer: audit.AuditWriter) -> None:
