@@ -149,7 +149,8 @@ def test_a_party_the_search_matches_to_a_changed_entry_is_always_reached(base_ho
     names = [row["name"] for row in csv.DictReader(parties.open())]
     vocabulary = sorted({k for n in names for _, kind, k in party_keys.name_keys(n)
                          if kind == party_keys.WORD and len(k) > 3})
-    reach = party_keys.ChangeReach(index, changed, [], vocabulary, cutoff=MIN_SCORE - PRUNE_MARGIN)
+    reach = party_keys.ChangeReach(party_keys.StoredWords(index, vocabulary), changed, [],
+                                   cutoff=MIN_SCORE - PRUNE_MARGIN)
     matched = reached = 0
     for name in names:
         hits = [h for h in index.search(name, as_of=OLD_DAY, min_score=MIN_SCORE, limit=30) if h.entry.key in keys]

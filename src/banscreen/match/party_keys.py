@@ -48,6 +48,29 @@ def name_keys(name: str) -> list[tuple[int, int, str]]:
     return out
 
 
+class StoredWords:
+    """The stored parties' words (the vocabulary searched for typos of a changed word),
+    with the most each can add to any name's bound without reaching a changed name: its
+    weight as an initial, and the list's common words it reaches (NameIndex._candidates
+    adds those unwalked words to what any name may still share). One per re-screen: it
+    depends on the index and the stored words, not on what changed."""
+
+    def __init__(self, index: NameIndex, vocabulary: Sequence[str]):
+        self.index, self.vocabulary = index, vocabulary
+        common = [c for c, ids in index.postings.items() if len(ids) > index._common]
+        alike = _spelt_alike(index, common, vocabulary)
+        self._common_slack: dict[str, float] = {}
+        for c in common:
+            for stored in {c, *_same_word(c), *alike.get(c, ())}:
+                self._common_slack[stored] = self._common_slack.get(stored, 0.0) + index.weight(c)
+        self._initial_slack = nm.INITIAL_SIMILARITY * index._max_weight
+
+    def slack(self, word: str) -> float:
+        """The most this stored word adds to any name's bound (NameIndex._token_info's
+        slack and unwalked common words)."""
+        return (self._initial_slack if len(word) < 2 else 0.0) + self._common_slack.get(word, 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class _Form:
     """One normalized form of a changed entry's name, as the index weighs it."""
@@ -66,9 +89,9 @@ class ChangeReach:
 
     GONE_MARGIN = 0.05
 
-    def __init__(self, index: NameIndex, current: Iterable[ListEntry], gone: Iterable[ListEntry],
-                 vocabulary: Sequence[str], cutoff: float):
-        self.index, self.cutoff = index, cutoff
+    def __init__(self, stored: StoredWords, current: Iterable[ListEntry], gone: Iterable[ListEntry], cutoff: float):
+        index = self.index = stored.index
+        self.stored, self.cutoff = stored, cutoff
         self.forms: list[_Form] = []
         self.by_word: dict[str, list[int]] = {}  # list word -> forms holding it
         self.whole_keys: set[str] = set()  # list words a party's run-together words may equal
@@ -85,21 +108,10 @@ class ChangeReach:
                         seen.add((entry.key, form.tokens))
                         self._add(form, entry, cutoff - margin)
         words = set(self.by_word)
-        alike = _spelt_alike(index, words, vocabulary)
+        alike = _spelt_alike(index, words, stored.vocabulary)
         self.reach_words = {storable(k) for w in words for k in (w, *_same_word(w), *alike.get(w, ()))}
         self._words: dict[str, tuple] = {}
         self._unlisted = [w for w in self.by_word if w not in index.postings]
-        # The most a word reaching no changed name can add to a bound: its weight as an
-        # initial, and the list's common words it reaches (NameIndex._candidates adds
-        # those unwalked words to what any name may still share). Lets `reaches` judge
-        # most parties from their reaching words alone.
-        common = [c for c, ids in index.postings.items() if len(ids) > index._common]
-        alike_common = _spelt_alike(index, common, vocabulary)
-        self._common_slack: dict[str, float] = {}
-        for c in common:
-            for stored in {c, *_same_word(c), *alike_common.get(c, ())}:
-                self._common_slack[stored] = self._common_slack.get(stored, 0.0) + index.weight(c)
-        self._initial_slack = nm.INITIAL_SIMILARITY * index._max_weight
 
     def _add(self, form: nm.NormalizedName, entry: ListEntry, cutoff: float) -> None:
         number = len(self.forms)
@@ -144,7 +156,7 @@ class ChangeReach:
     def _may_reach(self, words: Sequence[str]) -> bool:
         """A first look, from the words reaching a changed name: a bound of the bound
         that leaves the other words' weight out of the denominator and counts all they
-        may add (`_common_slack`), so it never says no where `_reaches` says yes."""
+        may add (`StoredWords.slack`), so it never says no where `_reaches` says yes."""
         q_weight = slack = 0.0
         shared: dict[int, float] = {}
         for word in words:
@@ -155,7 +167,7 @@ class ChangeReach:
                 for f, w, _ in shares:
                     shared[f] = shared.get(f, 0.0) + w
             else:
-                slack += (self._initial_slack if len(word) < 2 else 0.0) + self._common_slack.get(word, 0.0)
+                slack += self.stored.slack(word)
         return self._any_within(shared, slack, q_weight, len(words))
 
     def _any_within(self, shared: dict[int, float], slack: float, q_weight: float, n_words: int) -> bool:

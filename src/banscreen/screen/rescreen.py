@@ -86,10 +86,13 @@ class ListChanges:
             d = self.store.diff(self.store.version(dataset, old_version), new)
             # an entry changed only where the search does not look (an address, a citation)
             # has the same candidates as before: the parties with an alert on it are enough
-            moved = [(before, after) for before, after in d.changed if _searched_as(before) != _searched_as(after)]
-            change.current = [*d.added, *(after for _, after in moved)]
-            change.gone = [*d.removed, *(before for before, _ in moved)]
-            change.alerted = [after for before, after in d.changed if _searched_as(before) == _searched_as(after)]
+            change.current, change.gone = list(d.added), list(d.removed)
+            for before, after in d.changed:
+                if _searched_as(before) == _searched_as(after):
+                    change.alerted.append(after)
+                else:
+                    change.current.append(after)
+                    change.gone.append(before)
             change.closing = {e.key: f"removed from {dataset} in version {new.version}" for e in d.removed}
         touched = {e.key for e in change.current}
         # listings that began or ended between the two dates
@@ -126,10 +129,10 @@ class RescreenStats:
         try:
             yield
         finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
     def as_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
 def rescreen(cases: CaseStore, store: ListStore, as_of: dt.date, min_score: float, actor: str | None = None,
@@ -173,7 +176,7 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
         screener = Screener(build_index(store, selected), selected, ScreenOptions(as_of=as_of, min_score=min_score))
         changes = ListChanges(store, current, screener.index, as_of)
     recorder = Recorder(s, writer, run, versions)
-    vocabulary: list[str] | None = None
+    stored_words: party_keys.StoredWords | None = None  # made at the first change that needs it
     for screened_versions, since, stored_versions, count in keys_db.screening_states(s):
         stale = {d: screened_versions.get(d) for d in current
                  if screened_versions.get(d) != versions[d] or since < as_of}
@@ -191,11 +194,10 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
         with stats.phase("close"):
             _close_alerts(s, writer, recorder.counts, change.closing, stored_versions, since)
         if change.current or change.gone or change.alerted:
-            if vocabulary is None:
-                with stats.phase("reach"):
-                    vocabulary = keys_db.vocabulary(s)
             with stats.phase("reach"):
-                ids = _reached(s, screener.index, change, vocabulary, min_score, stats)
+                if stored_words is None:
+                    stored_words = party_keys.StoredWords(screener.index, keys_db.vocabulary(s))
+                ids = _reached(s, stored_words, change, min_score, stats)
             with stats.phase("record"):
                 rows = keys_db.parties_in_state(s, ids, stored_versions, since)
             for row in rows:
@@ -216,12 +218,12 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
     return recorder, stats
 
 
-def _reached(s: Session, index: NameIndex, change: EntryChange, vocabulary: list[str], min_score: float,
+def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChange, min_score: float,
              stats: RescreenStats) -> set[int]:
     """Ids of the parties whose candidates a change can alter: those holding a word whose
     bound reaches a changed name, those whose run-together words equal one (matched whole
     whatever the bound, see NameIndex._candidates), and those with an alert on one."""
-    reach = party_keys.ChangeReach(index, change.current, change.gone, vocabulary, cutoff=min_score - PRUNE_MARGIN)
+    reach = party_keys.ChangeReach(stored_words, change.current, change.gone, cutoff=min_score - PRUNE_MARGIN)
     stats.affected_entries += len(change.current) + len(change.gone) + len(change.alerted)
     stats.reach_words += len(reach.reach_words)
     joined = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
