@@ -152,7 +152,7 @@ def scenario(change: str, n: int, work: Path, database: "Databases") -> dict:
     with Timer() as t_first:
         first_alerts = record(CaseStore(delta_url), old_day)
     with Timer() as t_keys:  # the parties' name keys: made once, kept with them
-        rescreen(CaseStore(delta_url), store, old_day, 0.75)
+        rescreen(CaseStore(delta_url), store, old_day, THRESHOLD)
     full_url = database.copy(delta_url, f"full_{change}")
 
     store.import_file(update, published=update_published)
@@ -181,7 +181,8 @@ def scenario(change: str, n: int, work: Path, database: "Databases") -> dict:
             "first_run_seconds": round(t_first.seconds, 1), "first_run_alerts": first_alerts,
             "keys_seconds": round(t_keys.seconds, 1), "delta_seconds": round(t_delta.seconds, 2),
             "delta_new_alerts": counts.new + counts.reopened, "delta_closed": counts.closed,
-            "delta_screened": completed.get("screened"), "delta_phases": completed.get("seconds"), "delta_reached": completed.get("reached"), "delta_affected_entries": completed.get("affected_entries"),
+            "delta_screened": completed.get("screened"), "delta_phases": completed.get("seconds"),
+            "delta_reached": completed.get("reached"), "delta_affected_entries": completed.get("affected_entries"),
             "delta_memory_mib": round(delta_memory.grew), "full_seconds": round(t_full.seconds, 2),
             "full_new_alerts": full_new, "full_memory_mib": round(full_memory.grew),
             "ratio_full_over_delta": round(t_full.seconds / t_delta.seconds, 1),
@@ -204,13 +205,13 @@ def _completed_payload(cases) -> dict:
 def _explain(delta_open: dict, full_open: dict, store, old_day: dt.date, new_day: dt.date) -> list[dict]:
     """Each pair open on one side only, with both scores against each index: a pair whose
     score moved across the threshold only because word weights moved is a weight tie."""
+    from banscreen.model import Subject
     from banscreen.screen import ScreenOptions, open_screener
 
     # (a threshold well below the one screened at, but not zero: at zero far more names
     # compete for the candidate slots and a real match can fall out of them)
     old_screener, _ = open_screener(store, ScreenOptions(as_of=old_day, min_score=0.6, limit=50))
     new_screener, _ = open_screener(store, ScreenOptions(as_of=new_day, min_score=0.6, limit=50))
-    from banscreen.model import Subject
 
     out = []
     for (key, entry_key) in sorted(delta_open.keys() ^ full_open.keys()):
