@@ -102,6 +102,7 @@ def test_daily_change_opens_exactly_what_a_full_screening_opens(db_url, tmp_path
     # it screened only the parties a change can reach
     payload = _completed(delta)
     assert payload["stale"] == 1280 and 0 < payload["screened"] < 1280 // 4
+    assert payload["ruled_out"] > 0  # reached, but their matches could not change: not screened
     # the preview named exactly what the run did
     done = {(c.action, c.subject_key, c.entry_key) for c in changes}
     assert {("opened", s, k) for s, k in after - before} <= done
@@ -151,7 +152,8 @@ def test_a_party_the_search_matches_to_a_changed_entry_is_always_reached(base_ho
                          if kind == party_keys.WORD and len(k) > 3})
     reach = party_keys.ChangeReach(party_keys.StoredWords(index, vocabulary), changed, [],
                                    cutoff=MIN_SCORE - PRUNE_MARGIN)
-    matched = reached = 0
+    positions = frozenset(range(0, len(index.entries), 40))
+    matched = reached = ruled_out = 0
     for name in names:
         hits = [h for h in index.search(name, as_of=OLD_DAY, min_score=MIN_SCORE, limit=30) if h.entry.key in keys]
         forms: dict[int, list[str]] = defaultdict(list)
@@ -167,8 +169,14 @@ def test_a_party_the_search_matches_to_a_changed_entry_is_always_reached(base_ho
         matched += bool(hits)
         reached += found
         assert found or not hits, f"{name!r} matches {hits[0].entry.name!r} but was not reached"
+        # and of the reached, the check that rules a party out never rules out a match
+        if found:
+            differs = index.may_differ(name, positions, 0, as_of=OLD_DAY, min_score=MIN_SCORE)
+            ruled_out += not differs
+            assert differs or not hits, f"{name!r} matches {hits[0].entry.name!r} but was ruled out"
     assert matched >= 10  # the set holds real matches to check
     assert reached < len(names) // 3  # and the reach is narrow
+    assert ruled_out > reached // 4  # and the check spares a good part of it a full screening
 
 
 def _events(cases: CaseStore) -> int:

@@ -304,23 +304,58 @@ class NameIndex:
         # (the dataset last: one listing carried by two files ranks the same way every time)
         return sorted(best.values(), key=lambda h: (-h.score, h.entry.list, h.entry.entry_id, h.entry.dataset))[:limit]
 
+    def may_differ(self, name: str, changed: frozenset[int], freed: int, *, as_of: dt.date | None = None,
+                   min_score: float = 0.0, lists: frozenset[str] | None = None) -> bool:
+        """Whether `search(name, ...)` can differ from a search in which the entries at
+        positions `changed` were not in force and `freed` more candidate names took
+        scoring slots: False only when that is certain (word weights aside: they are
+        those of this index in both).
+
+        Only the first CANDIDATES_SCORED candidates of a pool, by estimate, are scored.
+        So a search differs only through a changed entry among them scoring `min_score`
+        or more, or through the slots: each changed entry among them pushed one
+        candidate out, and each name that left (`freed`) let one in, all from just
+        past the cut; if none of those reaches `min_score` either, nothing differs.
+        Costs the candidate search and a few scores."""
+        query_countries: set[str] = set()  # a country only lowers a score: leaving it out is safe
+        for query in (v for v in nm.variants(name) if v.tokens):
+            for pool in self._candidates(query, cutoff=min_score - PRUNE_MARGIN):
+                ranked = self._ranked(pool, as_of, lists)
+                top = ranked[:CANDIDATES_SCORED]
+                moved = freed
+                for n_idx in top:
+                    if self.names[n_idx].entry in changed:
+                        moved += 1
+                        if self._score_name(query, n_idx, query_countries) >= min_score:
+                            return True
+                past_cut = ranked[CANDIDATES_SCORED:CANDIDATES_SCORED + moved]
+                if any(self._score_name(query, n_idx, query_countries) >= min_score for n_idx in past_cut):
+                    return True
+        return False
+
+    def _ranked(self, pool: dict[int, tuple[float, float]], as_of: dt.date | None,
+                lists: frozenset[str] | None) -> list[int]:
+        """A pool's names in the order they are scored: best estimate first, only names
+        of entries in force on `as_of` and on `lists`."""
+        out = []
+        for n_idx, _ in sorted(pool.items(), key=lambda kv: kv[1], reverse=True):
+            entry = self.entries[self.names[n_idx].entry]
+            if (lists is None or entry.list in lists) and (as_of is None or entry.in_force(as_of)):
+                out.append(n_idx)
+        return out
+
+    def _score_name(self, query: nm.NormalizedName, n_idx: int, query_countries: set[str]) -> float:
+        item = self.names[n_idx]
+        return self._score(query, item, self.entries[item.entry], query_countries).score
+
     def _score_pool(self, variants: list[nm.NormalizedName], pools: list[dict[int, tuple[float, float]]],
                     best: dict[int, "Hit"], query_countries: set[str], as_of: dt.date | None, min_score: float,
                     lists: frozenset[str] | None) -> None:
         """Score each variant's best candidates of its pool into `best` (entry -> hit)."""
         for query, found in zip(variants, pools):
-            ranked = sorted(found.items(), key=lambda kv: kv[1], reverse=True)
-            count = 0
-            for n_idx, _ in ranked:
+            for n_idx in self._ranked(found, as_of, lists)[:CANDIDATES_SCORED]:
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
-                if lists is not None and entry.list not in lists:
-                    continue
-                if as_of is not None and not entry.in_force(as_of):
-                    continue
-                count += 1
-                if count > CANDIDATES_SCORED:
-                    break
                 hit = self._score(query, item, entry, query_countries)
                 if hit.score >= min_score and (item.entry not in best or hit.score > best[item.entry].score):
                     best[item.entry] = hit

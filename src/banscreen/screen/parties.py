@@ -71,6 +71,14 @@ class Screener:
         destinations = screen_destination(subject.country, subject.address, o.as_of) if o.destinations else []
         return PartyResult(subject, tuple(matches[: o.limit]), tuple(destinations))
 
+    def may_differ(self, subject: Subject, changed: frozenset[int], freed: int) -> bool:
+        """Whether screening `subject` can give other matches than before the entries at
+        index positions `changed` changed and `freed` candidates left: False only when
+        certain (NameIndex.may_differ). Destinations do not depend on the lists."""
+        o = self.options
+        return self.index.may_differ(subject.name, changed, freed, as_of=o.as_of, min_score=o.min_score,
+                                     lists=o.lists)
+
     def screen_all(self, items: Iterable[Subject | LoadIssue]) -> Iterator[PartyResult | LoadIssue]:
         for item in items:
             yield item if isinstance(item, LoadIssue) else self.screen(item)

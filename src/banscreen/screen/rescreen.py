@@ -120,7 +120,8 @@ class RescreenStats:
     affected_entries: int = 0  # entries added, changed (before and after), removed, started or ended
     reach_words: int = 0  # stored words that reach one of them
     parties_reached_by_words: int = 0  # parties holding such a word (their bound decides)
-    reached: dict[str, int] = field(default_factory=dict)  # parties screened again, by why: joined, bound, alerted
+    reached: dict[str, int] = field(default_factory=dict)  # parties reached, by why: joined, bound, alerted
+    ruled_out: int = 0  # reached parties whose matches cannot change (NameIndex.may_differ): not screened
     seconds: dict[str, float] = field(default_factory=dict)  # by phase
 
     @contextlib.contextmanager
@@ -197,13 +198,20 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
             with stats.phase("reach"):
                 if stored_words is None:
                     stored_words = party_keys.StoredWords(screener.index, keys_db.vocabulary(s))
-                ids = _reached(s, stored_words, change, min_score, stats)
+                ids, must_screen = _reached(s, stored_words, change, min_score, as_of, stats)
             with stats.phase("record"):
                 rows = keys_db.parties_in_state(s, ids, stored_versions, since)
+            changed, freed = _changed_positions(screener, change, as_of)
             for row in rows:
+                subject = Subject(row=0, line=0, name=row.name, country=row.country, address=row.address)
+                if row.id not in must_screen:
+                    with stats.phase("check"):
+                        differs = screener.may_differ(subject, changed, freed)
+                    if not differs:
+                        stats.ruled_out += 1
+                        continue
                 with stats.phase("screen"):
-                    result = screener.screen(Subject(row=0, line=0, name=row.name, country=row.country,
-                                                     address=row.address))
+                    result = screener.screen(subject)
                 with stats.phase("record"):
                     recorder.add(CaseSubject(row.key, row.name, row.country, row.address, row.fingerprint),
                                  party_findings(result))
@@ -219,10 +227,12 @@ def _rescreen(s: Session, writer: AuditWriter, run: Run, store: ListStore, selec
 
 
 def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChange, min_score: float,
-             stats: RescreenStats) -> set[int]:
+             as_of: dt.date, stats: RescreenStats) -> tuple[set[int], set[int]]:
     """Ids of the parties whose candidates a change can alter: those holding a word whose
     bound reaches a changed name, those whose run-together words equal one (matched whole
-    whatever the bound, see NameIndex._candidates), and those with an alert on one."""
+    whatever the bound, see NameIndex._candidates), and those with an alert on one; and,
+    of these, the ones that must be screened again whatever their candidates (the
+    alerted: their alert may close)."""
     reach = party_keys.ChangeReach(stored_words, change.current, change.gone, cutoff=min_score - PRUNE_MARGIN)
     stats.affected_entries += len(change.current) + len(change.gone) + len(change.alerted)
     stats.reach_words += len(reach.reach_words)
@@ -233,10 +243,25 @@ def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChan
     bound = {subject_id for (subject_id, _), words in forms.items() if subject_id not in joined
              and reach.reaches(words)}
     alerted = keys_db.parties_with_alerts_on(s, {e.key for e in (*change.current, *change.gone, *change.alerted)})
+    if change.gone or any(not e.in_force(as_of) for e in change.current):
+        # a match that left the results of a party with a full slate lets in one that
+        # was past the slate's end: only a screening knows which
+        alerted |= keys_db.parties_with_open_alerts(s, ScreenOptions().limit) & (joined | bound)
     stats.reached["joined"] = stats.reached.get("joined", 0) + len(joined)
     stats.reached["bound"] = stats.reached.get("bound", 0) + len(bound)
     stats.reached["alerted"] = stats.reached.get("alerted", 0) + len(alerted - joined - bound)
-    return joined | bound | alerted
+    return joined | bound | alerted, alerted
+
+
+def _changed_positions(screener: Screener, change: EntryChange, as_of: dt.date) -> tuple[frozenset[int], int]:
+    """The index positions of a change's current entries, and how many names may have
+    left the candidate pools: the names of entries gone, and of entries no longer in
+    force (NameIndex.may_differ)."""
+    keys = {(e.dataset, e.key) for e in change.current}
+    changed = frozenset(i for i, e in enumerate(screener.index.entries) if (e.dataset, e.key) in keys)
+    freed = sum(len(e.names) for e in change.gone) + sum(len(e.names) for e in change.current
+                                                        if not e.in_force(as_of))
+    return changed, freed
 
 
 def _close_alerts(s: Session, writer: AuditWriter, counts: RunCounts, closing: dict[str, str],

@@ -102,6 +102,12 @@ def parties_with_alerts_on(s: Session, entry_keys: Iterable[str]) -> set[int]:
     return out
 
 
+def parties_with_open_alerts(s: Session, at_least: int) -> set[int]:
+    """Ids of the subjects with `at_least` open alerts or more."""
+    return set(s.execute(select(Alert.subject_id).where(Alert.status == AlertStatus.OPEN)
+                         .group_by(Alert.subject_id).having(func.count() >= at_least)).scalars())
+
+
 def screening_states(s: Session) -> list[tuple[dict[str, Any], dt.date, str, int]]:
     """The states the stored parties were last screened in: (list versions, as-of
     date, the versions as stored, number of parties), one per distinct state."""
