@@ -9,6 +9,7 @@ the tokens they share, and only the best few are scored in full by `names.compar
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -320,7 +321,7 @@ class NameIndex:
         query_countries: set[str] = set()  # a country only lowers a score: leaving it out is safe
         for query in (v for v in nm.variants(name) if v.tokens):
             for pool in self._candidates(query, cutoff=min_score - PRUNE_MARGIN):
-                ranked = self._ranked(pool, as_of, lists)
+                ranked = self._ranked(pool, as_of, lists, CANDIDATES_SCORED + freed + len(changed))
                 top = ranked[:CANDIDATES_SCORED]
                 moved = freed
                 for n_idx in top:
@@ -334,15 +335,22 @@ class NameIndex:
         return False
 
     def _ranked(self, pool: dict[int, tuple[float, float]], as_of: dt.date | None,
-                lists: frozenset[str] | None) -> list[int]:
-        """A pool's names in the order they are scored: best estimate first, only names
-        of entries in force on `as_of` and on `lists`."""
-        out = []
-        for n_idx, _ in sorted(pool.items(), key=lambda kv: kv[1], reverse=True):
+                lists: frozenset[str] | None, needed: int) -> list[int]:
+        """A pool's first `needed` names in the order they are scored: best estimate
+        first, only names of entries in force on `as_of` and on `lists`."""
+        def keep(n_idx: int) -> bool:
             entry = self.entries[self.names[n_idx].entry]
-            if (lists is None or entry.list in lists) and (as_of is None or entry.in_force(as_of)):
-                out.append(n_idx)
-        return out
+            return (lists is None or entry.list in lists) and (as_of is None or entry.in_force(as_of))
+
+        def by_estimate(kv: tuple[int, tuple[float, float]]) -> tuple[float, float]:
+            return kv[1]
+
+        if len(pool) > 4 * needed:  # a large pool: sort only its head, unless too much of it is out of force
+            head = [n_idx for n_idx, _ in heapq.nlargest(2 * needed, pool.items(), key=by_estimate) if keep(n_idx)]
+            if len(head) >= needed:
+                return head[:needed]
+        ranked = sorted(pool.items(), key=by_estimate, reverse=True)
+        return [n_idx for n_idx, _ in ranked if keep(n_idx)][:needed]
 
     def _score_name(self, query: nm.NormalizedName, n_idx: int, query_countries: set[str]) -> float:
         item = self.names[n_idx]
@@ -353,7 +361,7 @@ class NameIndex:
                     lists: frozenset[str] | None) -> None:
         """Score each variant's best candidates of its pool into `best` (entry -> hit)."""
         for query, found in zip(variants, pools):
-            for n_idx in self._ranked(found, as_of, lists)[:CANDIDATES_SCORED]:
+            for n_idx in self._ranked(found, as_of, lists, CANDIDATES_SCORED):
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
                 hit = self._score(query, item, entry, query_countries)
