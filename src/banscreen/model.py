@@ -103,6 +103,11 @@ class ListEntry:
     source_url: str = ""
     citation: str = ""  # Federal Register notice, FCC document, ...
     parent: str = ""  # for an affiliate listed under a parent: the parent's name
+    # The listing's own export terms, as the list words them (Entity List, MEU): which
+    # items need a licence ("For all items subject to the EAR ...") and how BIS reviews
+    # an application ("Presumption of denial"). Empty where the list states none.
+    license_requirement: str = ""
+    license_policy: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -345,3 +350,80 @@ class AndroidFinding:
     source: str
     evidence: str  # what matched, and where
     severity: str  # a Severity
+
+
+# --- shipments ---------------------------------------------------------------------------
+
+SHIPMENT_ROLES = ("purchaser", "intermediate_consignee", "ultimate_consignee", "end_user", "freight_forwarder")
+
+
+class Outcome(StrEnum):
+    """What the lists say of a shipment, strictest first. The last is worded so that
+    nobody reads it as a licence decision: only that no list restriction was found."""
+
+    PROHIBITED = "prohibited"
+    LICENSE_REQUIRED = "license_required"
+    REVIEW = "review"
+    NONE = "no_list_restriction_found"
+
+    @property
+    def rank(self) -> int:
+        """0 for the strictest."""
+        return _OUTCOME_RANK[self]
+
+
+_OUTCOME_RANK = {o: i for i, o in enumerate(Outcome)}
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentParty:
+    role: str  # one of SHIPMENT_ROLES
+    name: str
+    country: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One row of a shipment file: who, where to, what, when."""
+
+    row: int
+    line: int
+    id: str
+    parties: tuple[ShipmentParty, ...]
+    destination: str = ""  # as written; ISO code where it names a country
+    eccn: str = ""  # "EAR99", an ECCN such as "5A002", or "" (unknown)
+    ship_date: dt.date | None = None  # None: the run's --as-of date
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentReason:
+    """One reason behind a shipment's outcome: a party on a list, an embargoed
+    destination, or a name match too weak to decide on."""
+
+    outcome: Outcome
+    rule: str  # "denial_order", "entity_list", "meu", "sdn", "embargo", "uvl", "covered_vendor", ...
+    role: str = ""  # the party's role; "" for the destination
+    party: str = ""  # the party's name as given (or the destination)
+    list: str = ""
+    entry_id: str = ""
+    entry_name: str = ""
+    list_version: str = ""
+    citation: str = ""
+    detail: str = ""
+    classification_mattered: bool = False
+    score: float | None = None  # the name score, for a party
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentResult:
+    shipment: Shipment
+    as_of: dt.date  # the ship date, or the run's date where the row has none
+    outcome: Outcome
+    reasons: tuple[ShipmentReason, ...] = ()
+
+    @property
+    def hit(self) -> bool:
+        return self.outcome is not Outcome.NONE

@@ -13,12 +13,15 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
-from banscreen.api.batch import RowError, batch_items
+from banscreen.api.batch import RowError, batch_items, shipment_batch_items
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
-from banscreen.model import MAX_DB_ID, Asset, Observation, Role, Subject
-from banscreen.report.records import destination_record, equipment_record, match_record
+from banscreen.model import MAX_DB_ID, Asset, Observation, Role, Shipment, ShipmentParty, Subject
+from banscreen.reference.classification import ClassificationError, classification
+from banscreen.report.records import destination_record, equipment_record, match_record, shipment_record
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
+from banscreen.screen.shipments import ShipmentScreener
+from banscreen.sources.shipments import ShipmentColumns
 from banscreen.store import CaseStore
 from banscreen.store.keys import key_record
 
@@ -46,6 +49,56 @@ class ScreenResult(BaseModel):
     as_of: dt.date
     matches: list[dict[str, Any]]
     destinations: list[dict[str, Any]]
+
+
+class ShipmentPartyIn(BaseModel):
+    role: Literal["purchaser", "intermediate_consignee", "ultimate_consignee", "end_user", "freight_forwarder"]
+    name: str = Field(min_length=1, max_length=1000)
+    country: str = Field("", max_length=200)
+    address: str = Field("", max_length=2000)
+
+    @field_validator("name")
+    @classmethod
+    def has_letters(cls, name: str) -> str:
+        if not name.strip():
+            raise ValueError("the name is empty")
+        return name
+
+
+class ShipmentIn(BaseModel):
+    shipment_id: str = Field("", max_length=200)
+    parties: list[ShipmentPartyIn] = Field(min_length=1, max_length=20)
+    destination_country: str = Field("", max_length=200)
+    eccn: str = Field("", max_length=40, description="EAR99, an ECCN such as 5A002, or empty for unknown")
+    ship_date: Optional[dt.date] = Field(None, description="the date the shipment is decided as of [default: today]")
+    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0, allow_inf_nan=False)
+
+    @field_validator("eccn")
+    @classmethod
+    def known_classification(cls, eccn: str) -> str:
+        try:
+            return classification(eccn)
+        except ClassificationError as exc:
+            raise ValueError(str(exc)) from None
+
+    def shipment(self, row: int = 1) -> Shipment:
+        return Shipment(row=row, line=0, id=self.shipment_id or f"row {row}",
+                        parties=tuple(ShipmentParty(p.role, p.name.strip(), p.country, p.address) for p in self.parties),
+                        destination=self.destination_country, eccn=self.eccn, ship_date=self.ship_date,
+                        source="api")
+
+
+class ShipmentOut(BaseModel):
+    row: int
+    line: int
+    shipment_id: str
+    ship_date: Optional[dt.date]
+    as_of: dt.date
+    destination: str
+    eccn: Optional[str]
+    parties: list[dict[str, Any]]
+    outcome: Literal["prohibited", "license_required", "review", "no_list_restriction_found"]
+    reasons: list[dict[str, Any]]
 
 
 class ObservationIn(BaseModel):
@@ -130,6 +183,60 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
             for item in items:
                 chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError) else screen_one(item))
                 if len(chunk) >= 200:
+                    yield b"\n".join(chunk) + b"\n"
+                    chunk = []
+                    await asyncio.sleep(0)
+            if chunk:
+                yield b"\n".join(chunk) + b"\n"
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    def decide_one(shipment: Shipment, min_score: float) -> bytes:
+        """One shipment's answer: its outcome and every reason, as `screen shipments -f json`
+        writes it. The lists in force in the service, each listing as of the ship date."""
+        loaded = lists.current.parties
+        screener = ShipmentScreener.over(loaded, ScreenOptions(as_of=dt.date.today(), min_score=min_score))
+        record = shipment_record(screener.screen(shipment))
+        record.pop("input")
+        return orjson.dumps(record)
+
+    @api.post("/v1/screen/shipment", response_model=ShipmentOut, tags=["screening"])
+    def screen_shipment(body: ShipmentIn, who: Principal = Depends(screener_role)) -> Response:
+        """A shipment's outcome (prohibited, license_required, review or
+        no_list_restriction_found) with every reason: party and role, listing, rule,
+        citation. List screening only: not a licence determination, not legal advice."""
+        return Response(decide_one(body.shipment(), body.min_score), media_type="application/json")
+
+    @api.post("/v1/screen/shipments", tags=["screening"],
+              openapi_extra={"requestBody": {"content": {
+                  "application/json": {"schema": {"type": "array", "items": ShipmentIn.model_json_schema()}},
+                  "multipart/form-data": {"schema": {"type": "object", "properties": {
+                      "file": {"type": "string", "format": "binary"}}}},
+                  "text/csv": {"schema": {"type": "string"}}}}},
+              responses={200: {"content": {"application/x-ndjson": {}},
+                               "description": "one JSON line per shipment, in order: its outcome and reasons, "
+                                              "or {row, line, error} for a row that could not be read"}})
+    async def screen_shipments(request: Request, who: Principal = Depends(screener_role)):
+        """A JSON array of shipments, or a CSV with the columns `screen shipments` reads
+        (multipart field `file`, or a `text/csv` body); the answer streams as JSON Lines."""
+        resolved: list[ShipmentColumns] = []
+
+        def from_row(number: int, line: int, fields: dict, source: str):
+            if not resolved:
+                resolved.append(ShipmentColumns.resolve(list(fields), source, line))
+            return resolved[0].shipment(number, line, fields, source)
+
+        items = await shipment_batch_items(request, ShipmentIn, from_row)
+
+        async def lines() -> AsyncIterator[bytes]:
+            chunk: list[bytes] = []
+            for number, item in enumerate(items, 1):
+                if isinstance(item, RowError):
+                    chunk.append(orjson.dumps(item.record()))
+                elif isinstance(item, ShipmentIn):
+                    chunk.append(decide_one(item.shipment(number), item.min_score))
+                else:
+                    chunk.append(decide_one(item, DEFAULT_MIN_SCORE))
+                if len(chunk) >= 50:
                     yield b"\n".join(chunk) + b"\n"
                     chunk = []
                     await asyncio.sleep(0)

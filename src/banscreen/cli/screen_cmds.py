@@ -1,4 +1,4 @@
-"""`banscreen screen parties|equipment`."""
+"""`banscreen screen parties|equipment|shipments`."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from banscreen.cli.common import (AsOfOpt, DbOpt, HomeOpt, OutputOpt, QuietOpt, 
 from banscreen.reference.oui import registry_date
 from banscreen.report import ReportContext
 from banscreen.report.interface import vendor_summary
+from banscreen.screen.shipments import ShipmentScreener
 from banscreen.screen import (DEFAULT_MIN_SCORE, EquipmentOptions, ScreenOptions, open_equipment_screener,
                               open_screener)
 from banscreen.sources import ColumnMap, read_parties
 from banscreen.sources.equipment import read_assets
+from banscreen.sources.shipments import read_shipments
 
 
 def _pinned(specs: Optional[list[str]]) -> dict[str, str]:
@@ -139,3 +141,54 @@ def screen_equipment(
                          versions={v.dataset: v.version for v in selection.versions}, quiet=quiet, strict=strict,
                          total=progress_total(list(files)))
     finish("equipment", summary, format, quiet, notes=vendor_summary(summary))
+
+
+@screen_app.command("shipments")
+def screen_shipments(
+    file: Annotated[Path, typer.Argument(help="CSV/TSV, XLSX or JSON Lines file of shipments, one per row.")],
+    as_of: Annotated[Optional[str], typer.Option(
+        help="Date for rows without a ship date, YYYY-MM-DD [default: today].")] = None,
+    min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest name score that becomes a reason.")]
+    = DEFAULT_MIN_SCORE,
+    lists: Annotated[Optional[str], typer.Option(help="Comma-separated list codes [default: all].")] = None,
+    list_version: Annotated[Optional[list[str]], typer.Option(
+        help="Pin a dataset's version for every row: DATASET=VERSION (repeatable).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json (JSON Lines), csv, html or sarif.")]
+    = "table",
+    output: OutputOpt = None,
+    input_format: Annotated[Optional[str], typer.Option(help="csv, xlsx or jsonl [default: by extension].")] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
+    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable row.")] = False,
+    no_destinations: Annotated[bool, typer.Option("--no-destinations",
+                                                  help="Skip embargoed-destination checks.")] = False,
+    quiet: QuietOpt = False,
+    db: DbOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Decide on each shipment as of its ship date: prohibited, license_required, review or
+    no_list_restriction_found, with every reason (party and role, listing, rule, citation).
+    List screening only: not a licence determination, and not legal advice."""
+    check_format(format)
+    day, pinned, codes = parse_date(as_of, "--as-of"), _pinned(list_version), parse_list_codes(lists)
+    options = ScreenOptions(as_of=day, min_score=min_score, lists=codes, destinations=not no_destinations)
+    screener = ShipmentScreener(list_store(home), options, pinned)
+    selection = screener.selection(day)
+    check_list_codes(codes, {e.list for e in screener.screener(day).index.entries})
+    if not quiet:
+        err.print(escape(f"screening shipments, each as of its ship date ({day} where a row has none), against "
+                         + ", ".join(v.label for v in selection.versions) + " (versions as of that date)"))
+    context = ReportContext.build("shipments", day, selection.versions, [file], {
+        "min_score": min_score, "lists": sorted(codes) if codes else "all", "destinations": not no_destinations,
+        "pinned": pinned, "as_of": "each row's ship_date; --as-of for rows without one"}, command=command_line(),
+        notes=["Outcomes say what the restricted-party lists and embargoes say of each shipment: not a licence "
+               "determination, no classification, no licence exception beyond those a listing names; not legal "
+               "advice."])
+    results = screener.screen_all(read_shipments(file, format=input_format, encoding=encoding, sheet=sheet))
+    summary = run_screen("shipments", results, db=db, context=context, format=format, output=output,
+                         versions={v.dataset: v.version for v in selection.versions}, quiet=quiet, strict=strict,
+                         total=progress_total([file]))
+    if not quiet:
+        for warning in screener.warnings:
+            err.print(f"[yellow]note[/yellow]: {escape(warning)}")
+    finish("shipments", summary, format, quiet)

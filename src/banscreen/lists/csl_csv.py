@@ -200,4 +200,6 @@ class CslCsvLoader(ListLoader):
             source_url=clean(row.get("source_list_url", "") or ""),
             citation=", ".join(g.citations),
             parent=g.parent,
+            license_requirement=clean(row.get("license_requirement", "") or ""),
+            license_policy=clean(row.get("license_policy", "") or ""),
         )

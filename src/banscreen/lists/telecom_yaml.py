@@ -108,6 +108,8 @@ class TelecomYamlLoader(ListLoader):
                     source_url=str(item.get("source_url") or ""),
                     citation=str(item["citation"]),
                     parent=str(item.get("parent") or ""),
+                    license_requirement=str(item.get("license_requirement") or ""),
+                    license_policy=str(item.get("license_policy") or ""),
                 )
             )
         return LoadResult(entries=entries, rows=len(doc["entries"]), issues=issues,

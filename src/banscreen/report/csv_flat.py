@@ -1,5 +1,6 @@
 """Flat CSV: one line per finding, with the same columns for every screen, for
-spreadsheets. A row that could not be read is a line with rule "input/unreadable". Text
+spreadsheets (a shipment: one line per reason, its rule the reason's outcome; one line
+for a shipment with none). A row that could not be read is a line with rule "input/unreadable". Text
 cells that a spreadsheet would run as a formula are neutralized (report/safety.py)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import csv
 from typing import Iterable, TextIO
 
-from banscreen.model import AssetResult, LoadIssue, PartyResult
+from banscreen.model import AssetResult, LoadIssue, Outcome, PartyResult, ShipmentResult
 from banscreen.report.findings import report_findings
 from banscreen.report.interface import Formatter, RunSummary
 from banscreen.report.safety import spreadsheet_cell
@@ -36,6 +37,11 @@ class CsvFormat(Formatter):
                 write_row([self.screen, item.path, "", item.line, "", "input/unreadable", "error", "", "", "", "", "",
                             "", "", item.reason, ""])
                 continue
+            if isinstance(item, ShipmentResult) and not item.reasons:
+                # every shipment gets its outcome in the file, the clear ones too
+                s = item.shipment
+                write_row(["shipments", s.source, s.row, s.line, s.id, f"shipments/{Outcome.NONE.value}", "note", "",
+                           "", "", "", "", "", "", f"no list restriction found as of {item.as_of}", ""])
             for f in report_findings(item):
                 write_row([f.screen, f.file, f.row, f.line, f.subject, f.rule, f.severity, f.list, f.entry_id,
                             f.entry_name, f.start_date or "", f.end_date or "",

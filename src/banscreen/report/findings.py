@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Iterable
 
 from banscreen.match.names import EXACT_SCORE
-from banscreen.model import SEVERITY_LEVEL, AndroidResult, AssetResult, Finding, Level, LoadIssue, PartyResult
+from banscreen.model import (SEVERITY_LEVEL, AndroidResult, AssetResult, Finding, Level, LoadIssue, Outcome, PartyResult,
+                             ShipmentResult)
 from banscreen.report.interface import RunSummary
-from banscreen.report.records import destination_record, equipment_record, match_record
+from banscreen.report.records import destination_record, equipment_record, match_record, reason_record
 
 # Names of the lists, for people (rule names in SARIF, legends in HTML)
 LIST_NAMES = {
@@ -107,4 +108,28 @@ def _equipment(r: AssetResult) -> list[Finding]:
             file=a.source, line=a.line, row=a.row, subject=a.label, list=e.list, entry_id=e.entry_id,
             entry_name=f.entity, start_date=e.start_date, end_date=e.end_date, score=f.confidence,
             citation=e.citation, source_url=e.source_url, vendor=f.vendor, detail=equipment_record(f)))
+    return out
+
+
+OUTCOME_NAMES = {Outcome.PROHIBITED: "Prohibited", Outcome.LICENSE_REQUIRED: "Licence required",
+                 Outcome.REVIEW: "Review", Outcome.NONE: "No list restriction found"}
+OUTCOME_LEVEL = {Outcome.PROHIBITED: Level.ERROR, Outcome.LICENSE_REQUIRED: Level.ERROR, Outcome.REVIEW: Level.WARNING,
+                 Outcome.NONE: Level.NOTE}
+
+
+@report_findings.register
+def _shipment(r: ShipmentResult) -> list[Finding]:
+    s = r.shipment
+    out = []
+    for reason in r.reasons:
+        who = f"{reason.party} ({reason.role.replace('_', ' ')})" if reason.role else reason.party
+        out.append(Finding(
+            screen="shipments", rule=f"shipments/{reason.outcome.value}", rule_name=OUTCOME_NAMES[reason.outcome],
+            severity=OUTCOME_LEVEL[reason.outcome],
+            title=f"shipment {s.id}: {OUTCOME_NAMES[reason.outcome].lower()} ({reason.rule.replace('_', ' ')}: {who})",
+            message=f"{who}: {reason.detail}", file=s.source, line=s.line, row=s.row, subject=s.id,
+            list=reason.list, entry_id=reason.entry_id, entry_name=reason.entry_name, score=reason.score,
+            list_version=reason.list_version, citation=reason.citation,
+            detail={"shipment": s.id, "ship_date": str(r.as_of), "eccn": s.eccn or None,
+                    "destination": s.destination, **reason_record(reason)}))
     return out

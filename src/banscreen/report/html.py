@@ -11,16 +11,18 @@ from typing import Iterable, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from banscreen.model import AssetResult, Finding, LoadIssue, PartyResult
+from banscreen.model import AssetResult, Finding, LoadIssue, Outcome, PartyResult, ShipmentResult
 from banscreen.report.safety import is_http_url
 from banscreen.report.charts import SEVERITY_COLORS, bar_chart, histogram
 from banscreen.report.context import ReportContext
 from banscreen.report.findings import collect_report
 from banscreen.report.interface import Formatter, RunSummary
 
+OUTCOME_COLORS = {"prohibited": "#7a1712", "license_required": "#b3261e", "review": "#a15c00",
+                  "no_list_restriction_found": "#3b6ea5"}
 TITLES = {"parties": "party screening report", "equipment": "covered-equipment report",
-          "android": "Android spyware report"}
-UNITS = {"parties": "rows", "equipment": "assets", "android": "units"}
+          "android": "Android spyware report", "shipments": "shipment screening report"}
+UNITS = {"parties": "rows", "equipment": "assets", "android": "units", "shipments": "shipments"}
 
 
 class Words(dict):
@@ -35,6 +37,8 @@ PARTY_WORDS = {"unreadable": "unreadable rows", "by_list": "Findings by list", "
                "error": "error", "warning": "warning", "note": "note"}
 WORDS = {
     "parties": Words(),
+    "shipments": Words(by_list="Reasons by list", filter="Filter: shipment, party, list, text…",
+                       error="prohibited / licence", warning="review", note="information"),
     "equipment": Words(),
     # Android findings keep high/medium/low, which SARIF calls error/warning/note
     "android": Words(unreadable="unreadable inputs", by_list="Findings by indicator kind", all_lists="all kinds",
@@ -65,18 +69,36 @@ class HtmlFormat(Formatter):
         self.screen = screen
         self.context = context or ReportContext(screen, dt.date.today())
 
-    def write(self, items: Iterable[PartyResult | AssetResult | LoadIssue], out: TextIO) -> RunSummary:
-        findings, problems, summary = collect_report(items)
-        out.write(self.render(findings, problems, summary))
+    def write(self, items: Iterable[PartyResult | AssetResult | ShipmentResult | LoadIssue], out: TextIO
+              ) -> RunSummary:
+        shipments: list[ShipmentResult] = []
+
+        def kept(stream):  # the shipment view needs the shipments themselves, not only their reasons
+            for item in stream:
+                if isinstance(item, ShipmentResult):
+                    shipments.append(item)
+                yield item
+
+        findings, problems, summary = collect_report(kept(items))
+        out.write(self.render(findings, problems, summary, shipments))
         return summary
 
-    def render(self, findings: list[Finding], problems: list[LoadIssue], summary: RunSummary) -> str:
+    def render(self, findings: list[Finding], problems: list[LoadIssue], summary: RunSummary,
+               shipments: list[ShipmentResult] = ()) -> str:
         order = {"error": 0, "warning": 1, "note": 2}
         findings = sorted(findings, key=lambda f: (order[f.severity], -(f.score or 0), f.row))
         words = WORDS.get(self.screen, Words())
         by_list = Counter(f.list for f in findings)
         charts = [bar_chart(list(by_list.items()), words["by_list"], "chart-by-list")]
-        if self.screen == "parties":
+        if self.screen == "shipments":
+            charts = [bar_chart([(o.value, summary.by_outcome.get(o.value, 0)) for o in Outcome
+                                 if summary.by_outcome.get(o.value)], "Shipments by outcome", "chart-by-outcome",
+                                colors=OUTCOME_COLORS),
+                      bar_chart(list(Counter(r.shipment.destination or "(none)" for r in shipments
+                                             if r.outcome is not Outcome.NONE).items()),
+                                "Shipments with a restriction, by destination", "chart-by-destination"),
+                      charts[0]]
+        elif self.screen == "parties":
             scores = [f.score for f in findings if f.score is not None and f.rule.startswith("parties/list/")]
             charts.append(histogram(scores, "Name score distribution", "chart-scores"))
         elif self.screen == "android":  # units per family: "ADUPS FOTA: host ..." -> ADUPS FOTA
@@ -91,12 +113,16 @@ class HtmlFormat(Formatter):
                 vendors.setdefault(f.entry_name, set()).add((f.file, f.row))
             charts.append(bar_chart([(v, len(rows)) for v, rows in vendors.items()],
                                     "Equipment by covered vendor", "chart-by-vendor"))
-        charts.append(bar_chart([(words[k], n) for k, n in Counter(f.severity for f in findings).items()],
-                                "Findings by severity", "chart-by-severity",
-                                colors={words[k]: c for k, c in SEVERITY_COLORS.items()}))
+        if self.screen != "shipments":
+            charts.append(bar_chart([(words[k], n) for k, n in Counter(f.severity for f in findings).items()],
+                                    "Findings by severity", "chart-by-severity",
+                                    colors={words[k]: c for k, c in SEVERITY_COLORS.items()}))
+        order_of = {o: o.rank for o in Outcome}
+        shipments = sorted(shipments, key=lambda r: (order_of[r.outcome], r.shipment.row))
         template = _environment().get_template("report.html.j2")
         return template.render(ctx=self.context, screen=self.screen, words=words,
                                title=TITLES.get(self.screen, "report"),
                                unit=UNITS.get(self.screen, "rows"), summary=summary, findings=findings,
                                problems=problems, charts=charts, by_severity=Counter(f.severity for f in findings),
+                               shipments=shipments, outcomes=list(Outcome),
                                lists_present=sorted(by_list))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import ClassVar, Iterable, TextIO
 
-from banscreen.model import AndroidResult, AssetResult, LoadIssue, PartyResult
+from banscreen.model import AndroidResult, AssetResult, LoadIssue, PartyResult, ShipmentResult
 
 
 def vendor_summary(summary: "RunSummary") -> list[str]:
@@ -30,6 +30,7 @@ class RunSummary:
     errors: int = 0
     by_list: dict[str, int] = field(default_factory=dict)
     by_vendor: dict[str, dict[str, int]] = field(default_factory=dict)  # vendor -> level -> assets
+    by_outcome: dict[str, int] = field(default_factory=dict)  # shipments by outcome
 
     def add(self, item: PartyResult | AssetResult | AndroidResult | LoadIssue) -> None:
         self.rows += 1
@@ -68,6 +69,13 @@ def _(item: AssetResult, summary: RunSummary) -> None:
 
 
 @_count.register
+def _(item: ShipmentResult, summary: RunSummary) -> None:
+    summary.by_outcome[item.outcome.value] = summary.by_outcome.get(item.outcome.value, 0) + 1
+    for r in item.reasons:
+        summary.count_list(r.list)
+
+
+@_count.register
 def _(item: PartyResult, summary: RunSummary) -> None:
     for m in item.matches:
         summary.count_list(m.entry.list)
@@ -76,8 +84,8 @@ def _(item: PartyResult, summary: RunSummary) -> None:
 
 
 class Formatter(ABC):
-    """Constructed as Format(screen, context): `screen` is "parties", "equipment" or
-    "android"; `context` (a ReportContext) carries provenance for the formats that
+    """Constructed as Format(screen, context): `screen` is "parties", "equipment",
+    "android" or "shipments"; `context` (a ReportContext) carries provenance for the formats that
     print it (HTML, SARIF)."""
 
     format: ClassVar[str]

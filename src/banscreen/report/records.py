@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import singledispatch
 from typing import Any
 
-from banscreen.model import AndroidResult, AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult
+from banscreen.model import (AndroidResult, AssetResult, DestinationHit, EquipmentFinding, LoadIssue, Match, PartyResult,
+                             ShipmentReason, ShipmentResult)
 
 
 def _date(d) -> str | None:
@@ -97,4 +98,39 @@ def _(item: PartyResult) -> dict[str, Any]:
         "subject": {"name": s.name, "country": s.country, "address": s.address, "id": s.id},
         "matches": [match_record(m) for m in item.matches],
         "destinations": [destination_record(d) for d in item.destinations],
+    }
+
+
+def reason_record(r: ShipmentReason) -> dict[str, Any]:
+    return {
+        "outcome": r.outcome.value,
+        "role": r.role or None,
+        "party": r.party,
+        "rule": r.rule,
+        "list": r.list,
+        "entry_id": r.entry_id,
+        "entry_name": r.entry_name,
+        "list_version": r.list_version or None,
+        "citation": r.citation or None,
+        "detail": r.detail,
+        "classification_mattered": r.classification_mattered,
+        "score": r.score,
+    }
+
+
+@row_record.register
+def shipment_record(item: ShipmentResult) -> dict[str, Any]:
+    s = item.shipment
+    return {
+        "row": s.row,
+        "line": s.line,
+        "input": dict(s.fields),
+        "shipment_id": s.id,
+        "ship_date": _date(s.ship_date),
+        "as_of": _date(item.as_of),
+        "destination": s.destination,
+        "eccn": s.eccn or None,
+        "parties": [{"role": p.role, "name": p.name, "country": p.country, "address": p.address} for p in s.parties],
+        "outcome": item.outcome.value,
+        "reasons": [reason_record(r) for r in item.reasons],
     }

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from banscreen.model import AndroidResult, AssetResult, LoadIssue, PartyResult
+from banscreen.model import AndroidResult, AssetResult, LoadIssue, Outcome, PartyResult, ShipmentResult
 from banscreen.report.interface import Formatter, RunSummary, vendor_summary
 
 RIGHT = {"justify": "right"}
@@ -66,6 +66,21 @@ def _android_rows(item: AndroidResult) -> Iterable[tuple[str, ...]]:
         yield escape(item.package or item.path), f.severity, escape(f.indicator), escape(f.evidence)
 
 
+def _shipment_rows(item: ShipmentResult) -> Iterable[tuple[str, ...]]:
+    s = item.shipment
+    reasons = "\n".join(
+        f"{r.outcome.value}: {r.role.replace('_', ' ') + ' ' if r.role else ''}{r.party} -> "
+        f"{r.list} {r.entry_name or r.entry_id}" + (f" ({r.score:.2f})" if r.score is not None else "")
+        for r in item.reasons)
+    yield (str(s.row), escape(s.id), str(item.as_of), escape(s.destination), s.eccn or "unknown",
+           item.outcome.value, escape(reasons))
+
+
+def _shipment_footer(s: RunSummary) -> str:
+    counts = ", ".join(f"{s.by_outcome.get(o.value, 0):,} {o.value}" for o in Outcome)
+    return f"{_n(s.rows, 'row')} read: {counts}; {s.errors:,} unreadable"
+
+
 LAYOUTS = {
     "parties": Layout(
         "Screening findings",
@@ -82,6 +97,11 @@ LAYOUTS = {
         "Android findings",
         (("Unit", {}), ("Severity", {}), ("Indicator", {}), ("Evidence", {})),
         _android_rows, lambda s: f"{_n(s.rows, 'unit')} scanned, {s.hits:,} with findings, {s.errors:,} unreadable"),
+    "shipments": Layout(
+        "Shipment outcomes (list restrictions only: not a licence determination)",
+        (("Row", RIGHT), ("Shipment", {}), ("Ship date", {}), ("Destination", {}), ("ECCN", {}), ("Outcome", {}),
+         ("Reasons", {})),
+        _shipment_rows, _shipment_footer),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+from importlib import resources
 from typing import Iterable
 
 from banscreen.lists.store import ListStore, ListVersion
@@ -20,8 +21,11 @@ log = logging.getLogger(__name__)
 
 def _index_key(versions: Iterable[ListVersion]) -> str:
     """What an index depends on: the list versions, and the normalization tables and
-    matching code (match.fingerprint: a change to either changes how names are indexed)."""
+    matching code (match.fingerprint: a change to either changes how names are indexed),
+    and the layout of the entries it holds (model.py: a pickled entry of another layout
+    would miss fields)."""
     h = hashlib.sha256(match_fingerprint().encode())
+    h.update(resources.files("banscreen").joinpath("model.py").read_bytes())
     for v in sorted(versions, key=lambda v: v.label):
         h.update(v.label.encode())
     return h.hexdigest()[:20]

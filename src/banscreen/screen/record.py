@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from banscreen.match import names as nm
-from banscreen.model import AndroidResult, AssetResult, ListEntry, LoadIssue, PartyResult, Subject
+from banscreen.model import AndroidResult, AssetResult, ListEntry, LoadIssue, Outcome, PartyResult, ShipmentResult, Subject
 from banscreen.reference.countries import to_iso2
-from banscreen.report.records import destination_record, equipment_record, match_record
+from banscreen.report.records import destination_record, equipment_record, match_record, reason_record
 from banscreen.store import CaseFinding, CaseStore, CaseSubject, RunCounts
 from banscreen.store.runs import Recorder
 
@@ -46,6 +46,11 @@ def state_fingerprint(state: dict[str, Any]) -> str:
 def entry_fingerprint(e: ListEntry) -> str:
     d = dataclasses.asdict(e)
     d.pop("dataset")
+    for terms in ("license_requirement", "license_policy"):
+        # fields added later: left out while empty, so that the fingerprints of listings
+        # without them (and the suppressions that hold while they stay) are unchanged
+        if not d[terms]:
+            d.pop(terms)
     return state_fingerprint(d)
 
 
@@ -109,6 +114,28 @@ def _(result: AndroidResult) -> tuple[CaseSubject, list[CaseFinding]]:
         findings.append(CaseFinding(_bounded(f"ANDROID:{f.kind}:{f.indicator}", 200), "ANDROID", f.indicator,
                                     f.evidence, ANDROID_SCORES.get(f.severity, 0.5), state_fingerprint(state), "",
                                     {**state, "evidence": f.evidence}, state))
+    return subject, findings
+
+
+@case_record.register
+def _(result: ShipmentResult) -> tuple[CaseSubject, list[CaseFinding]]:
+    # a shipment is its own subject (by the user's shipment id); each reason that asks
+    # something of the user (all but "no list restriction found") is one alert, keyed by
+    # the role and the listing, so a decision on it holds for that party in that role
+    s = result.shipment
+    subject = case_subject(Subject(row=s.row, line=s.line, name=f"shipment {s.id}", country=s.destination,
+                                   address="; ".join(f"{p.role}: {p.name}" for p in s.parties),
+                                   id=_bounded(f"shipment:{s.id}", 290), source=s.source))
+    findings = []
+    for r in result.reasons:
+        if r.outcome is Outcome.NONE:
+            continue
+        state = {"outcome": r.outcome.value, "rule": r.rule, "list": r.list, "entry_id": r.entry_id,
+                 "citation": r.citation, "eccn": s.eccn, "detail": r.detail}
+        findings.append(CaseFinding(_bounded(f"SHIP:{r.role or 'destination'}:{r.list}:{r.entry_id}", 200), r.list,
+                                    r.entry_name or r.party, r.party, r.score if r.score is not None else 1.0,
+                                    state_fingerprint(state), r.list_version,
+                                    {**reason_record(r), "ship_date": str(result.as_of)}, state))
     return subject, findings
 
 
