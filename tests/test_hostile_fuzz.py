@@ -226,6 +226,41 @@ def test_fuzzed_party_file(tmp_path_factory, data):
         pass
 
 
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_shipment_file(tmp_path_factory, bundled_store, data):
+    """A damaged shipment file: each row a decided shipment or an issue with its line."""
+    from banscreen.model import ShipmentResult
+    from banscreen.sources.interface import SourceError
+    from banscreen.sources.shipments import read_shipments
+
+    damaged = data.draw(mutations((Path(__file__).parents[1] / "examples" / "shipments.csv").read_bytes()))
+    path = tmp_path_factory.mktemp("s") / "shipments.csv"
+    path.write_bytes(damaged)
+    screener = _shipment_screener(bundled_store)
+    try:
+        for item in screener.screen_all(read_shipments(path)):
+            assert isinstance(item, (ShipmentResult, LoadIssue))
+    except SourceError:
+        pass
+
+
+_SHIPMENT_SCREENERS: dict = {}
+
+
+def _shipment_screener(store):
+    """One screener for every example (its indexes are built once)."""
+    import datetime as dt
+
+    from banscreen.screen import ScreenOptions
+    from banscreen.screen.shipments import ShipmentScreener
+
+    key = str(store.root)
+    if key not in _SHIPMENT_SCREENERS:
+        _SHIPMENT_SCREENERS[key] = ShipmentScreener(store, ScreenOptions(as_of=dt.date(2024, 6, 1)))
+    return _SHIPMENT_SCREENERS[key]
+
+
 def test_xml_with_an_unknown_encoding_is_a_clear_error(tmp_path):
     """Found by the fuzzer: encoding="ATF-8" in the declaration escaped as LookupError."""
     from banscreen.lists.interface import ListError

@@ -253,6 +253,13 @@ def test_cli_formats_exit_codes_and_cases(monkeypatch, capsys, tmp_path, bundled
     assert ("id:shipment:S1", "SHIP:ultimate_consignee:DPL:zte-denial-2018") in keys
     assert ("id:shipment:S4", "SHIP:destination:EMBARGO:IR") in keys
     assert not any(s.key == "id:shipment:S3" for _, s in alerts)
+    # a reviewer's decision holds for that reason of that shipment on the next run, as for a party
+    cases = CaseStore(db)
+    embargo = next(a for a, s in alerts if s.key == "id:shipment:S4")
+    cases.decide(embargo.id, "false_positive", "alice", "shipped to Latvia: the consignee's Iran office is closed")
+    code, _, err = cli_call(monkeypatch, capsys, "screen", "shipments", str(f), "--home", home, "-f", "json",
+                            "--db", db)
+    assert "1 suppressed by earlier decisions" in err and "0 new alerts" in err
 
 
 def test_rows_without_a_ship_date_use_as_of(monkeypatch, capsys, tmp_path, bundled_home):
