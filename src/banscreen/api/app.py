@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException, Request
@@ -19,6 +21,7 @@ from banscreen.api.auth import Auth, Limits
 from banscreen.api.overload import Overload
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import ListStore, default_root
+from banscreen.screen.hooks import notify
 from banscreen.store import CaseError, CaseStore
 from banscreen.version import __version__
 
@@ -33,6 +36,7 @@ class Settings:
     failures_per_minute: float = 10.0  # unknown keys and failed logins, per client address
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
+    hooks_every_seconds: float = 10.0  # > 0: queue and send webhook deliveries this often
     max_in_flight: int = 256  # requests being served at once; past it: 503 + Retry-After
     max_queue_ms: float = 20.0  # event-loop lag past which new requests get 503 (api/overload.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
@@ -71,11 +75,24 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+def deliver_hooks_every(cases: CaseStore, seconds: float) -> None:
+    """Queue and send webhook deliveries every `seconds`, in a daemon thread: events
+    written by any process (a CLI screen, a review decision here) reach the receivers,
+    and failed attempts are retried as their back-off allows."""
+    def loop():
+        while True:
+            time.sleep(seconds)
+            notify(cases)  # logs its own failures; never raises
+    threading.Thread(target=loop, daemon=True, name="banscreen-hooks").start()
+
+
 def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings()) -> FastAPI:
     """The service over the lists in `store` (the versions in force today) and `cases`."""
     lists = LoadedLists(store)
     if settings.refresh_hours > 0:
         lists.refresh_every(settings.refresh_hours)
+    if settings.hooks_every_seconds > 0:
+        deliver_hooks_every(cases, settings.hooks_every_seconds)
     auth = Auth(cases, Limits(settings.rate_per_second, settings.rate_burst, settings.failures_per_minute,
                               max(1, int(settings.failures_per_minute * 2))), settings.session_hours)
     docs = {} if settings.docs else {"docs_url": None, "redoc_url": None}

@@ -12,8 +12,8 @@ import sys
 
 from rich.markup import escape
 
-from banscreen.cli import (android_cmds, cases_cmds, compare_cmd, keys_cmds, lists_cmds, screen_cmds,  # noqa: F401
-                          serve_cmd)
+from banscreen.cli import (android_cmds, cases_cmds, compare_cmd, hooks_cmds, keys_cmds, lists_cmds,  # noqa: F401
+                          screen_cmds, serve_cmd)
 from banscreen.cli.app import app
 from banscreen.cli.common import EXIT_CLEAN, EXIT_INPUT, EXIT_INTERNAL, UsageError, err
 from banscreen.lists import ListError

@@ -17,12 +17,14 @@ cases_app = typer.Typer(no_args_is_help=True, help="Review alerts: list, show, d
 audit_app = typer.Typer(no_args_is_help=True, help="The audit chain: verify, anchor, export.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for the HTTP service.")
 android_app = typer.Typer(no_args_is_help=True, help="Find ADUPS-style pre-installed spyware.")
+hooks_app = typer.Typer(no_args_is_help=True, help="Webhooks: push alerts and runs to other systems.")
 app.add_typer(screen_app, name="screen")
 app.add_typer(lists_app, name="lists")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(android_app, name="android")
+app.add_typer(hooks_app, name="hooks")
 
 
 @app.callback(invoke_without_command=True)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from banscreen.cli.app import app, audit_app, cases_app
 from banscreen.cli.common import (EXIT_CLEAN, EXIT_HITS, DbOpt, HomeOpt, UsageError, case_store, err, list_store,
-                                  out, parse_date, show_table)
+                                  out, parse_date, show_table, tell_hooks)
 from banscreen.screen import DEFAULT_MIN_SCORE
 from banscreen.screen.rescreen import preview as preview_rescreen
 from banscreen.screen.rescreen import rescreen as rescreen_parties
@@ -174,7 +174,9 @@ def rescreen(
         err.print(f"dry run: {stats.stale} parties have newer list versions, {stats.screened} would be screened "
                   f"again; {counts.new} would open, {counts.reopened} reopen, {counts.closed} close")
         raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)
-    counts = rescreen_parties(case_store(db), store, day, min_score)
+    cases = case_store(db)
+    counts = rescreen_parties(cases, store, day, min_score)
     out.print(f"rescreen run #{counts.run_id}: {counts.rows} parties had newer list versions; {counts.new} new "
               f"alerts, {counts.reopened} reopened, {counts.suppressed} still suppressed, {counts.closed} closed")
+    tell_hooks(cases, quiet=False)
     raise typer.Exit(EXIT_HITS if counts.new or counts.reopened else EXIT_CLEAN)

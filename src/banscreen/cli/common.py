@@ -21,6 +21,7 @@ from banscreen.model import LoadIssue
 from banscreen.report import FORMATS, ReportContext
 from banscreen.report.interface import RunSummary
 from banscreen.report.table import summary_line
+from banscreen.screen.hooks import notify
 from banscreen.screen.record import recorded_run
 from banscreen.sources import SourceError
 from banscreen.store import CaseStore
@@ -188,7 +189,19 @@ def run_screen(screen: str, items, *, db: Optional[str], context: ReportContext,
         err.print(escape(f"recorded run #{counts.run_id} in {cases.shown_url}: {counts.new} new alerts, "
                          f"{counts.reopened} reopened, {counts.suppressed} suppressed by earlier decisions, "
                          f"{counts.closed} closed"))
+    if cases is not None:
+        tell_hooks(cases, quiet)
     return summary
+
+
+def tell_hooks(cases: CaseStore, quiet: bool) -> None:
+    """Push the run's events to the store's webhooks, after the run committed; a
+    receiver's failure is a note, never the run's (see screen/hooks.py)."""
+    stats = notify(cases)
+    if stats is not None and not quiet:
+        err.print(escape(f"webhooks: {stats.queued} events queued, {stats.delivered} of {stats.attempted} "
+                         f"deliveries made now" + ("; the others are retried later (`hooks log`)"
+                                                   if stats.attempted > stats.delivered else "")))
 
 
 def finish(screen: str, summary: RunSummary, format: str, quiet: bool, notes: Iterable[str] = ()) -> None:

@@ -3,7 +3,7 @@ and list entry), reviewers' decisions and the suppressions those create, and API
 Every write appends to the audit chain in the same transaction (audit.py).
 
 `CaseStore` is one object over one database, assembled from one mixin per concern:
-runs (runs.py), review (review.py), keys (keys.py). The store keeps SQL, the alert
+runs (runs.py), review (review.py), keys (keys.py), webhooks (hooks.py). The store keeps SQL, the alert
 lifecycle and the audit chain; it does not match names: what to record is decided by
 the screens (screen/record.py, screen/rescreen.py)."""
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from banscreen.store.engine import CaseError, default_url, masked, migrate, open_engine, service_url
 from banscreen.store.schema import Base, RateBucket, WebSession
+from banscreen.store.hooks import HooksMixin
 from banscreen.store.keys import KeysMixin
 from banscreen.store.review import ReviewMixin
 from banscreen.store.runs import RunsMixin
@@ -22,7 +23,7 @@ from banscreen.store.runs import RunsMixin
 __all__ = ["CaseError", "CaseStore", "default_url"]
 
 
-class CaseStore(RunsMixin, ReviewMixin, KeysMixin):
+class CaseStore(RunsMixin, ReviewMixin, KeysMixin, HooksMixin):
     """The case store at `url` (default: BANSCREEN_DB, else SQLite beside the lists),
     its schema brought to the newest revision on opening."""
 

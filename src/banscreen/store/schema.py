@@ -186,3 +186,39 @@ class RateBucket(Base):
     bucket: Mapped[str] = mapped_column(String(100), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated: Mapped[float] = mapped_column(Float)  # epoch seconds
+
+
+class Hook(Base):
+    """A webhook: audit events of the kinds in `events` are delivered to `url`, each body
+    signed with `secret` (HMAC-SHA256). `last_seq` is the last audit event considered,
+    so each event is queued once; a hook sees only events after it was added."""
+
+    __tablename__ = "hooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[Any]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class HookDelivery(Base):
+    """One event for one hook: its body as sent, and how sending went. `status` is
+    pending (due at `next_at`), delivered, or failed (attempts used up)."""
+
+    __tablename__ = "hook_deliveries"
+    __table_args__ = (UniqueConstraint("hook_id", "event_seq"), Index("ix_hook_deliveries_due", "status", "next_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hook_id: Mapped[int] = mapped_column(ForeignKey("hooks.id"))
+    event_seq: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    next_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
