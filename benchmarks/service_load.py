@@ -3,6 +3,7 @@ clients on the same machine, each run bounded in time (it stops by itself).
 
     python -m benchmarks.service_load                        # open loop, 200 requests/s for 30 s
     python -m benchmarks.service_load --rate 500 --workers 2 --seconds 20
+    python -m benchmarks.service_load --rate 200 --match         # then /match/default at the same rate
     python -m benchmarks.service_load --sweep                # capacity: closed loop at 1/4/16/64 clients,
                                                              # then an overload run at 2x the best
     python -m benchmarks.service_load --sweep --server-src /path/to/old/src   # the same against other code
@@ -106,7 +107,13 @@ class Server:
             self.proc.kill()
 
 
-def request_bytes(name: str, key: str, port: int) -> bytes:
+def request_bytes(name: str, key: str, port: int, endpoint: str = "party") -> bytes:
+    """One request for `name`: to /v1/screen/party, or (endpoint "match") to the
+    yente-compatible /match/default as a yente client sends it."""
+    if endpoint == "match":
+        body = json.dumps({"queries": {"q": {"schema": "LegalEntity", "properties": {"name": [name]}}}}).encode()
+        return (f"POST /match/default HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: ApiKey {key}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
     body = json.dumps({"name": name}).encode()
     return (f"POST /v1/screen/party HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-API-Key: {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
@@ -260,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=0, help="also time one /v1/screen/batch CSV of this many rows")
     ap.add_argument("--plain", action="store_true", help="asyncio loop and h11 parser (no uvloop/httptools)")
     ap.add_argument("--label", default="")
+    ap.add_argument("--match", action="store_true",
+                    help="also run the open loop against the yente-compatible /match/default at the same rate")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -297,6 +306,14 @@ def main(argv: list[str] | None = None) -> None:
                                "max_ms": round(max(ok), 2) if ok else None,
                                "refused_p99_ms": percentile(refused, 0.99) if refused else None,
                                "client_late_ms": round(CLIENT_LATE[0], 1)}
+        if args.match:
+            match_payloads = [request_bytes(n, key, server.port, "match") for n in names]
+            gc.collect()
+            latencies, statuses, sent = runner(open_loop(server.port, match_payloads, rate, min(args.seconds, 30)))
+            ok = [lat for lat, status in latencies if status == 200]
+            report["open_loop_match"] = {"rate": round(rate, 1), "requests": sent, "statuses": statuses,
+                                         "p50_ms": percentile(ok, 0.5), "p99_ms": percentile(ok, 0.99),
+                                         "max_ms": round(max(ok), 2) if ok else None}
         if args.batch:
             report["batch"] = batch_run(server, names, args.batch)
     finally:
@@ -315,6 +332,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"open loop at {o['rate']:,.0f} req/s for {min(args.seconds, 30):g} s: {o['requests']} requests, "
           f"statuses {o['statuses']}; answered: p50 {o['p50_ms']} ms, p99 {o['p99_ms']} ms, max {o['max_ms']} ms; "
           f"refused: p99 {o['refused_p99_ms']} ms; the client fell behind by up to {o['client_late_ms']} ms")
+    if "open_loop_match" in report:
+        m = report["open_loop_match"]
+        print(f"/match/default (yente-compatible) at the same {m['rate']:,.0f} req/s: {m['requests']} requests, "
+              f"statuses {m['statuses']}; answered: p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms, max {m['max_ms']} ms")
     if "batch" in report:
         b = report["batch"]
         print(f"batch: {b['lines']:,} of {b['rows']:,} parties in {b['seconds']} s = {b['parties_per_s']:,} parties/s "

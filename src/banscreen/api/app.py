@@ -16,7 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from banscreen.api import review, v1
+from banscreen.api import review, v1, yente
 from banscreen.api.auth import Auth, Limits
 from banscreen.api.overload import Overload
 from banscreen.api.state import LoadedLists
@@ -136,6 +136,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                                   for v in loaded.selection.versions]}
 
     app.include_router(v1.router(lists, cases, auth))
+    app.include_router(yente.router(lists, auth))
     app.include_router(review.router(lists, cases, auth, settings))
     return app
 

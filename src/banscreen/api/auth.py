@@ -129,7 +129,7 @@ class Auth:
         """The caller, by API key or session cookie; 401 without either, 429 past a limit.
         A coroutine, run on the event loop: with the key cached and tokens leased it does
         no I/O, so a thread-pool hop would cost more than it saves."""
-        key = request.headers.get("x-api-key")
+        key = request.headers.get("x-api-key") or _authorization_key(request.headers.get("authorization", ""))
         if key:
             holder = self.keys.holder(key)
             if holder is None:
@@ -141,7 +141,7 @@ class Auth:
         else:
             session = self.session(request)
             if session is None:
-                raise HTTPException(401, "an X-API-Key header is required")
+                raise HTTPException(401, "an X-API-Key header (or Authorization: ApiKey <key>) is required")
             who, bucket = session.principal, f"key:{session.principal.key_id}"
         if not self.limiter.allow(bucket):
             raise HTTPException(429, "rate limit exceeded for this key")
@@ -174,3 +174,9 @@ class Auth:
     def logout(self, token: str) -> None:
         if token:
             self.cases.close_session(token)
+
+
+def _authorization_key(value: str) -> str:
+    """The key of an `Authorization: ApiKey <key>` header (what yente clients send)."""
+    scheme, _, key = value.strip().partition(" ")
+    return key.strip() if scheme.lower() == "apikey" else ""
