@@ -14,6 +14,8 @@ ship dates from 2019 to 2025, and times in one process:
   baseline: what the shipment screen adds is the per-date screener, the reading of
   each listing's terms and the destination check).
 
+Each is run once untimed first, so that both are timed on warm per-word caches.
+
 Writes benchmarks/out/shipments.json.
 """
 
@@ -59,10 +61,16 @@ def main(argv: list[str] | None = None) -> None:
     with Timer() as warm:  # one index per distinct selection of list versions, built (or loaded) once
         for day in sorted({s.ship_date for s in shipments}):
             deciding.screener(day)
-    with Timer() as t_ship:
-        results = [deciding.screen(s) for s in shipments]
     parties, _ = open_screener(store, options)
     subjects = [Subject(row=s.row, line=s.line, name=p.name, country=p.country) for s in shipments for p in s.parties]
+    # one untimed pass of each first: both then run on indexes whose per-word caches
+    # are warm for these names (whichever ran second would otherwise have the edge)
+    for s in shipments:
+        deciding.screen(s)
+    for subject in subjects:
+        parties.screen(subject)
+    with Timer() as t_ship:
+        results = [deciding.screen(s) for s in shipments]
     with Timer() as t_party:
         for subject in subjects:
             parties.screen(subject)
