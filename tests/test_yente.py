@@ -128,6 +128,13 @@ def test_match_parameters(service):
     bad_schema = _match(client, key, {"q": {"schema": "Address", "properties": {"full": ["x"]}}}).json()
     assert bad_schema["responses"]["q"]["status"] == 400
     assert _match(client, key, {f"q{i}": ZTE for i in range(101)}).status_code == 422
+    # hostile bodies are refused with the place and the reason, never a 500
+    surrogate = b'{"queries": {"q": {"schema": "Company", "properties": {"name": ["\\ud800x"]}}}}'
+    r = client.post("/match/default", content=surrogate,
+                    headers={"Authorization": f"ApiKey {key}", "Content-Type": "application/json"})
+    assert r.status_code == 422 and "Unicode" in r.text
+    for props in ({"name": ["x" * 5001]}, {"name": ["x"] * 101}, {"name": [1]}, "x"):
+        assert _match(client, key, {"q": {"schema": "Company", "properties": props}}).status_code == 422
 
 
 def test_keys_as_yente_clients_send_them(service):

@@ -26,7 +26,7 @@ import re
 from typing import Any, Optional
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
 from banscreen.api.state import LoadedLists
@@ -62,9 +62,26 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 class EntityQuery(BaseModel):
     schema_: str = Field("Thing", alias="schema", max_length=40)
-    properties: dict[str, list[str]] = Field(default_factory=dict)
+    properties: dict[str, list[str]] = Field(default_factory=dict, max_length=60)
 
     model_config = {"populate_by_name": True}
+
+    @field_validator("properties")
+    @classmethod
+    def bounded_text(cls, properties: dict[str, list[str]]) -> dict[str, list[str]]:
+        """At most 100 values a property, 5,000 characters a value, all of it text that
+        can be written back (the query is echoed in the answer): a lone surrogate cannot."""
+        for prop, values in properties.items():
+            if len(prop) > 100 or len(values) > 100:
+                raise ValueError("at most 100 values a property, property names of at most 100 characters")
+            for value in (prop, *values):
+                if len(value) > 5000:
+                    raise ValueError(f"a value of {prop!r} is longer than 5,000 characters")
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(f"a value of {prop!r} is not valid Unicode text") from None
+        return properties
 
 
 class MatchRequest(BaseModel):
