@@ -44,3 +44,6 @@ def test_no_server_errors(operations):
         checker(op)()
         seen.append(f"{op.method.upper()} {op.path}")
     assert "POST /v1/screen/party" in seen and "POST /v1/cases/{alert_id}/decision" in seen
+    # the yente-compatible routes and the shipment routes are covered too
+    assert {"POST /match/{dataset}", "GET /entities/{entity_id}", "GET /search/{dataset}", "GET /catalog",
+            "POST /v1/screen/shipment"} <= set(seen)
