@@ -207,3 +207,21 @@ def test_hook_set_up_is_checked(tmp_path, monkeypatch, capsys):
     code, _, err = cli_call(monkeypatch, capsys, "hooks", "remove", "99", "--db", db)
     assert code == 2 and "no hook 99" in err
     assert cases.verify().ok  # hook set-up is in the audit chain
+
+
+def test_a_failing_receiver_is_asked_once_per_pass(tmp_path, receiver):
+    """Many events for a receiver that is down: one attempt, the rest left due (not
+    counted as attempts), so a screen with many alerts is not held up for each."""
+    cases = CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
+    cases.add_hook(_closed_port_url(), ["run.completed", "run.failed"], SECRET)
+    cases.add_hook(receiver.url, ["run.completed", "run.failed"], SECRET)
+    for _ in range(5):
+        run_id = cases.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
+                                 list_versions={}, options={})
+        with cases.recording(run_id, {}, None) as recorder:
+            recorder.add(None)
+    stats = notify(cases, timeout=0.5)
+    assert stats.queued == 10 and stats.delivered == 5 and stats.attempted == 6 and stats.untried == 4
+    down = [d for d in cases.deliveries() if d.hook_id == 1]
+    assert sorted(d.attempts for d in down) == [0, 0, 0, 0, 1]
+    assert len(cases.due_deliveries()) == 4  # due again at once, for the next pass

@@ -2,9 +2,10 @@
 (store/hooks.py); this posts each one, signed, and records what happened.
 
 `notify` is what a screen calls once its run has committed: it queues the new events
-and tries what is due, each request bounded by a timeout, in a few threads, and never
-raises: a receiver that is down, slow or failing costs the screen at most the timeout
-and shows in `hooks log`; later attempts come from `hooks deliver` (cron) or the
+and tries what is due, each request bounded by a timeout, hooks side by side, the whole
+bounded by NOTIFY_BUDGET_SECONDS, and never raises: a receiver that is down, slow or
+failing is tried once per pass, costs the screen at most its timeout, and shows in
+`hooks log`; later attempts come from `hooks deliver` (cron) or the
 service, which tries every few seconds, with back-off per delivery."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,9 @@ from banscreen.version import __version__
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 5.0
+# the most a screen's push may take (one timeout for a slow receiver, and some): the
+# rest is left for `hooks deliver` or the service
+NOTIFY_BUDGET_SECONDS = 8.0
 SIGNATURE_HEADER = "X-Banscreen-Signature"
 
 
@@ -62,19 +67,45 @@ class DeliveryStats:
     attempted: int = 0
     delivered: int = 0
     failed: int = 0  # attempts used up
+    untried: int = 0  # left due for the next pass: their hook failed once in this one, or time ran out
     errors: list[str] = field(default_factory=list)
 
 
-def deliver_due(cases: CaseStore, timeout: float = TIMEOUT_SECONDS, limit: int = 100, threads: int = 4
-                ) -> DeliveryStats:
-    """Attempt every delivery due now (up to `limit`), `threads` at a time."""
+def deliver_due(cases: CaseStore, timeout: float = TIMEOUT_SECONDS, limit: int = 100, threads: int = 4,
+                budget: float | None = None) -> DeliveryStats:
+    """Attempt the deliveries due now (up to `limit`): each hook's in order, hooks side by
+    side (up to `threads`). A hook's first failed attempt ends its turn (a receiver that
+    is down or slow is not asked again and again in one pass), and so does `budget`
+    seconds spent in all; deliveries not attempted stay due for the next pass."""
     stats = DeliveryStats()
     due = cases.due_deliveries(limit)
     if not due:
         return stats
-    with ThreadPoolExecutor(max_workers=min(threads, len(due)), thread_name_prefix="banscreen-hook") as pool:
-        outcomes = list(pool.map(lambda d: (d, send(d, timeout)), due))
-    for d, (ok, code, error) in outcomes:
+    by_hook: dict[int, list[Due]] = {}
+    for d in due:
+        by_hook.setdefault(d.hook_id, []).append(d)
+    deadline = time.monotonic() + budget if budget is not None else None
+
+    def hook_turn(deliveries: list[Due]) -> list[tuple[Due, tuple[bool, int | None, str | None] | None]]:
+        out: list[tuple[Due, tuple[bool, int | None, str | None] | None]] = []
+        stopped = False
+        for d in deliveries:
+            if stopped or (deadline is not None and time.monotonic() >= deadline):
+                out.append((d, None))
+                continue
+            result = send(d, timeout)
+            out.append((d, result))
+            stopped = not result[0]
+        return out
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(by_hook)), thread_name_prefix="banscreen-hook") as pool:
+        turns = list(pool.map(hook_turn, by_hook.values()))
+    untried = []
+    for d, result in (pair for turn in turns for pair in turn):
+        if result is None:
+            untried.append(d.id)
+            continue
+        ok, code, error = result
         status = cases.record_attempt(d.id, ok, code, error)
         stats.attempted += 1
         stats.delivered += status == "delivered"
@@ -82,6 +113,8 @@ def deliver_due(cases: CaseStore, timeout: float = TIMEOUT_SECONDS, limit: int =
         if not ok:
             stats.errors.append(f"delivery {d.id} ({d.event}) to hook {d.hook_id}: {error}")
             log.warning("webhook delivery %s to hook %s failed: %s", d.id, d.hook_id, error)
+    stats.untried = len(untried)
+    cases.release_deliveries(untried)
     return stats
 
 
@@ -92,7 +125,7 @@ def notify(cases: CaseStore, timeout: float = TIMEOUT_SECONDS) -> DeliveryStats 
         if not cases.hooks():
             return None
         queued = cases.queue_hook_events()
-        stats = deliver_due(cases, timeout)
+        stats = deliver_due(cases, timeout, budget=NOTIFY_BUDGET_SECONDS)
         stats.queued = queued
         return stats
     except Exception:  # logged: the deliveries stay queued for `hooks deliver` or the service

@@ -177,6 +177,14 @@ class HooksMixin:
                     claimed.append(Due(d.id, h.id, h.url, h.secret, d.event, d.body.encode("utf-8"), d.attempts))
         return claimed
 
+    def release_deliveries(self, ids: list[int]) -> None:
+        """Claimed deliveries that were not attempted: due again at once."""
+        if not ids:
+            return
+        with self.sessions.begin() as s:
+            s.execute(update(HookDelivery).where(HookDelivery.id.in_(ids), HookDelivery.status == PENDING)
+                      .values(next_at=_now()))
+
     def record_attempt(self, delivery_id: int, ok: bool, code: int | None, error: str | None) -> str:
         """What one attempt gave; returns the delivery's new status."""
         now = _now()
