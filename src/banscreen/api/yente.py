@@ -10,8 +10,9 @@ carry what the list says. An entity's id is `bs-<dataset>-<list>-<entry id>`.
 What a query's properties do: every `name` (and `alias`) is searched, the best score of
 any of them per listing counts; `country`, `jurisdiction` and `nationality` take part
 as the party screen's country does (a mismatch lowers the score). `birthDate`,
-`registrationNumber` and `idNumber` are accepted and echoed but not compared: the lists
-banscreen reads keep no birth dates or identifiers per entry. Scores are banscreen's
+`registrationNumber`, `idNumber` and `address` are accepted and echoed but not compared:
+the lists banscreen reads keep no birth dates or identifiers per entry, and an address
+is not a name. Scores are banscreen's
 own (match/names.py), explained feature by feature in `explanations`.
 
 Datasets: `default` is every list version in force; a dataset's own name (`csl`,
