@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, AsyncIterator, Literal, Optional
+from typing import Any, AsyncIterator, Callable, Iterable, Literal, Optional
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -83,7 +83,8 @@ class ShipmentIn(BaseModel):
 
     def shipment(self, row: int = 1) -> Shipment:
         return Shipment(row=row, line=0, id=self.shipment_id or f"row {row}",
-                        parties=tuple(ShipmentParty(p.role, p.name.strip(), p.country, p.address) for p in self.parties),
+                        parties=tuple(ShipmentParty(p.role, p.name.strip(), p.country, p.address)
+                                      for p in self.parties),
                         destination=self.destination_country, eccn=self.eccn, ship_date=self.ship_date,
                         source="api")
 
@@ -119,6 +120,36 @@ class EquipmentIn(BaseModel):
 class DecisionIn(BaseModel):
     decision: Literal["true_match", "false_positive", "escalate"]
     reason: str = Field(min_length=1, max_length=5000)
+
+
+def batch_body_doc(item_schema: dict, what: str) -> dict:
+    """The OpenAPI description of a batch route: a JSON array of `item_schema`, or a CSV
+    upload; JSON Lines out."""
+    return {"openapi_extra": {"requestBody": {"content": {
+                "application/json": {"schema": {"type": "array", "items": item_schema}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "format": "binary"}}}},
+                "text/csv": {"schema": {"type": "string"}}}}},
+            "responses": {200: {"content": {"application/x-ndjson": {}},
+                                "description": f"one JSON line per {what}, in order: its answer, or "
+                                               "{row, line, error} for a row that could not be read"}}}
+
+
+def ndjson_stream(items: Iterable, answer: Callable[[int, Any], bytes], size: int) -> StreamingResponse:
+    """Each item's answer (a RowError's record as it is) as JSON Lines, in chunks of up
+    to `size` lines with the event loop given back between them, so that a large batch
+    neither hops to a thread per line nor holds up other requests."""
+    async def lines() -> AsyncIterator[bytes]:
+        chunk: list[bytes] = []
+        for number, item in enumerate(items, 1):
+            chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError) else answer(number, item))
+            if len(chunk) >= size:
+                yield b"\n".join(chunk) + b"\n"
+                chunk = []
+                await asyncio.sleep(0)
+        if chunk:
+            yield b"\n".join(chunk) + b"\n"
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
 def alert_summary(a, s) -> dict:
@@ -161,34 +192,13 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         # 0.05 ms, less than the hop to a thread and back.
         return Response(screen_one(body), media_type="application/json")
 
-    @api.post("/v1/screen/batch", tags=["screening"],
-              openapi_extra={"requestBody": {"content": {
-                  "application/json": {"schema": {"type": "array", "items": PartyIn.model_json_schema()}},
-                  "multipart/form-data": {"schema": {"type": "object", "properties": {
-                      "file": {"type": "string", "format": "binary"}}}},
-                  "text/csv": {"schema": {"type": "string"}}}}},
-              responses={200: {"content": {"application/x-ndjson": {}},
-                               "description": "one JSON line per party, in order: a screening result, or "
-                                              "{row, line, error} for a row that could not be screened"}})
+    @api.post("/v1/screen/batch", tags=["screening"], **batch_body_doc(PartyIn.model_json_schema(), "party"))
     async def screen_batch(request: Request, who: Principal = Depends(screener_role)):
         """A JSON array of parties, or a CSV with a `name` column (multipart field
         `file`, or a `text/csv` body); the answer streams as JSON Lines, one per party,
         in order. The body is read only after the key is checked."""
         items = await batch_items(request, PartyIn)
-
-        async def lines() -> AsyncIterator[bytes]:
-            # Chunks of up to 200 lines, the loop given back between them, so a large
-            # batch neither hops to a thread per line nor holds up other requests.
-            chunk: list[bytes] = []
-            for item in items:
-                chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError) else screen_one(item))
-                if len(chunk) >= 200:
-                    yield b"\n".join(chunk) + b"\n"
-                    chunk = []
-                    await asyncio.sleep(0)
-            if chunk:
-                yield b"\n".join(chunk) + b"\n"
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
+        return ndjson_stream(items, lambda _, party: screen_one(party), 200)
 
     def decide_one(shipment: Shipment, min_score: float) -> bytes:
         """One shipment's answer: its outcome and every reason, as `screen shipments -f json`
@@ -207,14 +217,7 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         return Response(decide_one(body.shipment(), body.min_score), media_type="application/json")
 
     @api.post("/v1/screen/shipments", tags=["screening"],
-              openapi_extra={"requestBody": {"content": {
-                  "application/json": {"schema": {"type": "array", "items": ShipmentIn.model_json_schema()}},
-                  "multipart/form-data": {"schema": {"type": "object", "properties": {
-                      "file": {"type": "string", "format": "binary"}}}},
-                  "text/csv": {"schema": {"type": "string"}}}}},
-              responses={200: {"content": {"application/x-ndjson": {}},
-                               "description": "one JSON line per shipment, in order: its outcome and reasons, "
-                                              "or {row, line, error} for a row that could not be read"}})
+              **batch_body_doc(ShipmentIn.model_json_schema(), "shipment"))
     async def screen_shipments(request: Request, who: Principal = Depends(screener_role)):
         """A JSON array of shipments, or a CSV with the columns `screen shipments` reads
         (multipart field `file`, or a `text/csv` body); the answer streams as JSON Lines."""
@@ -225,24 +228,13 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
                 resolved.append(ShipmentColumns.resolve(list(fields), source, line))
             return resolved[0].shipment(number, line, fields, source)
 
-        items = await shipment_batch_items(request, ShipmentIn, from_row)
+        def answer(number: int, item: ShipmentIn | Shipment) -> bytes:
+            if isinstance(item, ShipmentIn):
+                return decide_one(item.shipment(number), item.min_score)
+            return decide_one(item, DEFAULT_MIN_SCORE)
 
-        async def lines() -> AsyncIterator[bytes]:
-            chunk: list[bytes] = []
-            for number, item in enumerate(items, 1):
-                if isinstance(item, RowError):
-                    chunk.append(orjson.dumps(item.record()))
-                elif isinstance(item, ShipmentIn):
-                    chunk.append(decide_one(item.shipment(number), item.min_score))
-                else:
-                    chunk.append(decide_one(item, DEFAULT_MIN_SCORE))
-                if len(chunk) >= 50:
-                    yield b"\n".join(chunk) + b"\n"
-                    chunk = []
-                    await asyncio.sleep(0)
-            if chunk:
-                yield b"\n".join(chunk) + b"\n"
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
+        items = await shipment_batch_items(request, ShipmentIn, from_row)
+        return ndjson_stream(items, answer, 50)
 
     @api.post("/v1/screen/equipment", tags=["screening"])
     def screen_equipment(body: EquipmentIn, who: Principal = Depends(screener_role)) -> dict:

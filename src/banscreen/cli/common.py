@@ -45,6 +45,10 @@ HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="BANSCREEN_HOM
 AsOfOpt = Annotated[Optional[str], typer.Option(help="Screen as of this date, YYYY-MM-DD [default: today].")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No notes on stderr.")]
+EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")]
+SheetOpt = Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")]
+StrictOpt = Annotated[bool, typer.Option(help="Stop at the first unreadable row.")]
+NoDestinationsOpt = Annotated[bool, typer.Option("--no-destinations", help="Skip embargoed-destination checks.")]
 
 
 def show_table(table: Table) -> None:

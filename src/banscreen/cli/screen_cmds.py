@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 
 from banscreen.cli.app import screen_app
-from banscreen.cli.common import (AsOfOpt, DbOpt, HomeOpt, OutputOpt, QuietOpt, UsageError, check_format,
-                                  check_list_codes, command_line, err, finish, list_store, parse_date,
-                                  parse_list_codes, progress_total, run_screen)
+from banscreen.cli.common import (AsOfOpt, DbOpt, EncodingOpt, HomeOpt, NoDestinationsOpt, OutputOpt, QuietOpt,
+                                  SheetOpt, StrictOpt, UsageError, check_format, check_list_codes, command_line, err,
+                                  finish, list_store, parse_date, parse_list_codes, progress_total, run_screen)
 from banscreen.reference.oui import registry_date
 from banscreen.report import ReportContext
 from banscreen.report.interface import vendor_summary
@@ -53,11 +53,10 @@ def screen_parties(
     output: OutputOpt = None,
     input_format: Annotated[Optional[str], typer.Option(
         help="csv, xlsx, jsonl or parquet [default: by extension].")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
-    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable row.")] = False,
-    no_destinations: Annotated[bool, typer.Option("--no-destinations",
-                                                  help="Skip embargoed-destination checks.")] = False,
+    encoding: EncodingOpt = "utf-8-sig",
+    sheet: SheetOpt = None,
+    strict: StrictOpt = False,
+    no_destinations: NoDestinationsOpt = False,
     quiet: QuietOpt = False,
     dask: Annotated[Optional[str], typer.Option(
         help="Screen on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for N local workers.")]
@@ -157,11 +156,10 @@ def screen_shipments(
     = "table",
     output: OutputOpt = None,
     input_format: Annotated[Optional[str], typer.Option(help="csv, xlsx or jsonl [default: by extension].")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV/JSONL input.")] = "utf-8-sig",
-    sheet: Annotated[Optional[str], typer.Option(help="XLSX sheet [default: the first].")] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first unreadable row.")] = False,
-    no_destinations: Annotated[bool, typer.Option("--no-destinations",
-                                                  help="Skip embargoed-destination checks.")] = False,
+    encoding: EncodingOpt = "utf-8-sig",
+    sheet: SheetOpt = None,
+    strict: StrictOpt = False,
+    no_destinations: NoDestinationsOpt = False,
     quiet: QuietOpt = False,
     db: DbOpt = None,
     home: HomeOpt = None,

@@ -35,6 +35,7 @@ DENIAL_ORDER_CITATION = "15 CFR 736.2(b)(4) (General Prohibition Four) and 764.3
 ENTITY_LIST_CITATION = "15 CFR 744.11 and Supplement No. 4 to Part 744"
 MEU_CITATION = "15 CFR 744.21 and Supplement No. 7 to Part 744"
 UVL_CITATION = "15 CFR 744.15 and 740.2(a)(17)"
+Ruling = tuple[Outcome, str, str, str, bool]  # outcome, rule, the rule's citation, detail, classification mattered
 
 
 def covers(listed: str, item: str) -> bool | None:
@@ -152,7 +153,7 @@ def _match_reasons(party: ShipmentParty, match: Match, item: str, on: dt.date) -
                            **base)]
 
 
-def _listing_outcome(code: str, e: ListEntry, item: str, on: dt.date) -> tuple[Outcome, str, str, str, bool]:
+def _listing_outcome(code: str, e: ListEntry, item: str, on: dt.date) -> Ruling:
     """(outcome, rule, rule's citation, detail, whether the classification mattered)."""
     window = f"listed {e.start_date or '(start not stated)'}" + (f" until {e.end_date}" if e.end_date else "")
     if code == "DPL":
@@ -178,7 +179,7 @@ def _listing_outcome(code: str, e: ListEntry, item: str, on: dt.date) -> tuple[O
             f"on the {code} list ({window}): its measures vary; read the listing's terms", False)
 
 
-def _requirement_outcome(code: str, e: ListEntry, item: str, on: dt.date, window: str) -> tuple[Outcome, str, str, str, bool]:
+def _requirement_outcome(code: str, e: ListEntry, item: str, on: dt.date, window: str) -> Ruling:
     req = parse_requirement(e.license_requirement, code)
     rule = "entity_list" if code == "EL" else "meu"
     citation = ENTITY_LIST_CITATION if code == "EL" else MEU_CITATION
@@ -232,7 +233,7 @@ def _requirement_outcome(code: str, e: ListEntry, item: str, on: dt.date, window
 
 
 def _after_exception(req: Requirement, item: str, outcome: Outcome, rule: str, citation: str, detail: str,
-                     mattered: bool) -> tuple[Outcome, str, str, str, bool]:
+                     mattered: bool) -> Ruling:
     """An exception the listing names. When it names the item's classification and may
     apply to it, the outcome is `review`: it carries conditions banscreen cannot see
     (food or medicine, a government end user). An exception for technology only cannot

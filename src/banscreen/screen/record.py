@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from banscreen.match import names as nm
-from banscreen.model import AndroidResult, AssetResult, ListEntry, LoadIssue, Outcome, PartyResult, ShipmentResult, Subject
+from banscreen.model import (AndroidResult, AssetResult, ListEntry, LoadIssue, Outcome, PartyResult, ShipmentResult,
+                             Subject)
 from banscreen.reference.countries import to_iso2
 from banscreen.report.records import destination_record, equipment_record, match_record, reason_record
 from banscreen.store import CaseFinding, CaseStore, CaseSubject, RunCounts
