@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from banscreen.match import features as ft
@@ -30,6 +31,9 @@ CANDIDATES_SCORED = 40
 # exact for token scores; the margin covers the joined-words comparison, which can see
 # a typo inside words run together that no token key reaches.
 PRUNE_MARGIN = 0.05
+# Postings walks of up to this many names are summed in a dict, longer ones with numpy
+# (benchmarks: the cross-over on the bundled lists lies around here)
+SMALL_WALK = 64
 COUNTRY_MISMATCH_PENALTY = 0.05
 # A list name inside the query shares at least this share of its weight visibly: half
 # its weight is in distinctive words, each matched at names.CONTAINED_SIMILARITY or more.
@@ -65,6 +69,10 @@ def _runs(tokens: Sequence[str]) -> set[str]:
     if len(tokens) > 1:
         keys.add("".join(tokens))
     return {k for k in keys if len(k) >= MIN_JOINED_KEY}
+
+
+def _array(ids: Sequence[int]) -> np.ndarray:
+    return np.asarray(ids, dtype=np.int64)
 
 
 def _deletes(token: str) -> set[str]:
@@ -154,6 +162,7 @@ class NameIndex:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         del state["_neighbors"], state["_token_info"]  # per-process caches, rebuilt on load
+        state.pop("_np_arrays", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -173,13 +182,13 @@ class NameIndex:
         own = self.weight(tok)
         if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
             ids = self.postings.get(tok)
-            return (min(own, self._min_weight), [(own, ids)] if ids else [],
+            return (min(own, self._min_weight), [(own, _array(ids))] if ids else [],
                     nm.INITIAL_SIMILARITY * self._max_weight, ())
         neighbors = self._neighbors(tok)
         # a matched token weighs what its list token weighs (names.token_feature): its
         # lightest possible weight keeps the bound an upper bound
         lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
-        lookups = [(s * self.weight(c), self.postings[c]) for c, s in neighbors]
+        lookups = [(s * self.weight(c), _array(self.postings[c])) for c, s in neighbors]
         joined = self.joined_postings.get(tok, ()) if len(tok) >= MIN_JOINED_KEY else ()
         return lightest, lookups, 0.0, joined  # query "alqaida" ~ list "al qaida"
 
@@ -226,8 +235,7 @@ class NameIndex:
         Returned apart: the names that reach `cutoff` only as a list name lying whole
         inside the query (names.contained_feature), searched only when no other name
         matched."""
-        acc: dict[int, float] = defaultdict(float)
-        lookups: list[tuple[float, Sequence[int]]] = []
+        lookups: list[tuple[float, np.ndarray]] = []
         joined: set[int] = set()
         q_weight = 0.0
         slack = 0.0  # what the query may share with any name beyond `acc`
@@ -246,29 +254,10 @@ class NameIndex:
             # common words are not walked: any name may share them
             slack += sum(w for w, ids in lookups if len(ids) > self._common)
             lookups = rare
-        for w, ids in lookups:
-            for n_idx in ids:
-                acc[n_idx] += w
-        nw = self.name_weight
-        out = {}
-        # The list name may lie whole inside a longer query (names.contained_feature): a
-        # name of two words or more, or of one word with a legal form.
-        inside_needed = cutoff / ft.CONTAINED_MAX if len(query.tokens) > 1 else math.inf
-        can_be_inside = self.can_be_inside
+        out: dict[int, tuple[float, float]] = {}
         within: dict[int, tuple[float, float]] = {}
-        for n_idx, shared in acc.items():
-            denominator = q_weight + nw[n_idx]
-            bound = 2 * (shared + slack) / denominator
-            if bound >= cutoff:
-                # the estimate is left uncapped: among names sharing everything with
-                # the query, the one with least else ranks first
-                out[n_idx] = (2 * shared / denominator, bound if bound < 1.0 else 1.0)
-            # (a contained name's distinctive words, half its weight or more, are rare
-            # enough to be walked: they are in `shared`)
-            elif shared >= CONTAINED_SHARED * nw[n_idx] and shared + slack >= inside_needed * nw[n_idx] \
-                    and can_be_inside[n_idx]:
-                inside = (shared + slack) / nw[n_idx]
-                within[n_idx] = (ft.CONTAINED_MAX * min(1.0, shared / nw[n_idx]), ft.CONTAINED_MAX * min(1.0, inside))
+        if lookups:
+            self._bounds(lookups, q_weight, slack, cutoff, len(query.tokens), out, within)
         for n_idx in joined:  # the joined-words feature can reach its own maximum
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             # ranked by how alike the joined strings are, so that a crowd of names sharing
@@ -280,6 +269,60 @@ class NameIndex:
             out[n_idx] = (max(estimate, ft.JOINED_MAX * alike), max(bound, ft.JOINED_MAX))
             within.pop(n_idx, None)
         return out, within
+
+    def _bounds(self, lookups: list[tuple[float, np.ndarray]], q_weight: float, slack: float, cutoff: float,
+                query_tokens: int, out: dict[int, tuple[float, float]],
+                within: dict[int, tuple[float, float]]) -> None:
+        """The names the walked postings reach, with what each shares with the query (the
+        weights of the postings that hold it, summed in walk order), into `out` when
+        their bound reaches `cutoff`, else into `within` when they may lie whole inside
+        the query. Vectorized (numpy): the walk is the search's inner loop; names keep
+        the order in which the walk first met them, and every sum is taken in the
+        order a loop over the postings would take it, so the floats are the same."""
+        sizes = [len(ids) for _, ids in lookups]
+        if sum(sizes) <= SMALL_WALK:  # a short walk: a dict is quicker than numpy's set-up
+            acc: dict[int, float] = defaultdict(float)
+            for w, ids in lookups:
+                for n_idx in ids.tolist():
+                    acc[n_idx] += w
+            names = np.fromiter(acc.keys(), dtype=np.int64, count=len(acc))
+            shared = np.fromiter(acc.values(), dtype=np.float64, count=len(acc))
+        else:
+            all_ids = np.concatenate([ids for _, ids in lookups])
+            all_w = np.repeat(np.array([w for w, _ in lookups]), sizes)
+            names, first, inverse = np.unique(all_ids, return_index=True, return_inverse=True)
+            shared_all = np.bincount(inverse.ravel(), weights=all_w, minlength=len(names))
+            order = np.argsort(first, kind="stable")  # first met first, as a dict filled by the walk
+            names, shared = names[order], shared_all[order]
+        nw_all, inside_all = self._arrays()
+        nw = nw_all[names]
+        denominator = q_weight + nw
+        bound = 2 * (shared + slack) / denominator
+        passes = bound >= cutoff
+        estimate = 2 * shared / denominator
+        for n_idx, est, b in zip(names[passes].tolist(), estimate[passes].tolist(), bound[passes].tolist()):
+            # the estimate is left uncapped: among names sharing everything with the
+            # query, the one with least else ranks first
+            out[n_idx] = (est, b if b < 1.0 else 1.0)
+        # The list name may lie whole inside a longer query (names.contained_feature): a
+        # name of two words or more, or of one word with a legal form. (A contained
+        # name's distinctive words, half its weight or more, are rare enough to be
+        # walked: they are in `shared`.)
+        inside_needed = cutoff / ft.CONTAINED_MAX if query_tokens > 1 else math.inf
+        with np.errstate(invalid="ignore"):  # inf * 0 is no match, as in Python
+            maybe = ~passes & (shared >= CONTAINED_SHARED * nw) & (shared + slack >= inside_needed * nw) \
+                & inside_all[names]
+        for n_idx, sh, w in zip(names[maybe].tolist(), shared[maybe].tolist(), nw[maybe].tolist()):
+            inside = (sh + slack) / w
+            within[n_idx] = (ft.CONTAINED_MAX * min(1.0, sh / w), ft.CONTAINED_MAX * min(1.0, inside))
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """`name_weight` and `can_be_inside` as arrays, made once per process."""
+        arrays = self.__dict__.get("_np_arrays")
+        if arrays is None:
+            arrays = self._np_arrays = (np.asarray(self.name_weight, dtype=np.float64),
+                                        np.asarray(self.can_be_inside, dtype=bool))
+        return arrays
 
     def search(
         self,
