@@ -315,3 +315,21 @@ def test_shipment_endpoints(tmp_path, bundled_home):
     spec = client.get("/openapi.json").json()
     assert {"/v1/screen/shipment", "/v1/screen/shipments"} <= set(spec["paths"])
     assert "ShipmentIn" in spec["components"]["schemas"]
+
+
+def test_shipments_without_ids_are_cases_by_what_they_are(monkeypatch, capsys, tmp_path, bundled_home):
+    """Row 1 of one file and row 1 of another are different cases; the same row screened
+    again is the same case (no id column: the case is keyed by the shipment's content)."""
+    from banscreen.store import CaseStore
+
+    db = f"sqlite:///{tmp_path / 'cases.db'}"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("end_user,destination_country,eccn,ship_date\nZTE Corporation,CN,EAR99,2018-05-01\n")
+    second.write_text("end_user,destination_country,eccn,ship_date\nNordic Fibre Networks AB,SE,EAR99,2018-05-01\n")
+    for f in (first, second, first):
+        code, out, err = cli_call(monkeypatch, capsys, "screen", "shipments", str(f), "--home", str(bundled_home),
+                                  "-f", "json", "--db", db)
+    assert json.loads(out)["shipment_id"] is None and "0 new alerts" in err
+    alerts = CaseStore(db).alerts("open", limit=100)
+    assert len(alerts) == 1 and alerts[0][1].key.startswith("id:shipment:~")  # not closed by file b's row 1
+    assert alerts[0][1].name == "shipment row 1"

@@ -142,7 +142,7 @@ class Screener:
             raise ValueError("a shipment needs at least one party")
         if self._shipments is None:
             self._shipments = ShipmentScreener(self.store, self.options)
-        shipment = Shipment(row=1, line=0, id=shipment_id or "shipment", parties=tuple(given),
+        shipment = Shipment(row=1, line=0, id=shipment_id, parties=tuple(given),
                             destination=destination, eccn=classification(eccn),
                             ship_date=_date(ship_date) if ship_date is not None else self.options.as_of)
         record = row_record(self._shipments.screen(shipment))

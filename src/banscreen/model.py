@@ -389,13 +389,18 @@ class Shipment:
 
     row: int
     line: int
-    id: str
+    id: str  # the file's own shipment id; "" when it has none
     parties: tuple[ShipmentParty, ...]
     destination: str = ""  # as written; ISO code where it names a country
     eccn: str = ""  # "EAR99", an ECCN such as "5A002", or "" (unknown)
     ship_date: dt.date | None = None  # None: the run's --as-of date
     fields: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+
+    @property
+    def label(self) -> str:
+        """How people are shown the shipment: its id, else its row."""
+        return self.id or f"row {self.row}"
 
 
 @dataclass(frozen=True, slots=True)

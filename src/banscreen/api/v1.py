@@ -82,7 +82,7 @@ class ShipmentIn(BaseModel):
             raise ValueError(str(exc)) from None
 
     def shipment(self, row: int = 1) -> Shipment:
-        return Shipment(row=row, line=0, id=self.shipment_id or f"row {row}",
+        return Shipment(row=row, line=0, id=self.shipment_id,
                         parties=tuple(ShipmentParty(p.role, p.name.strip(), p.country, p.address)
                                       for p in self.parties),
                         destination=self.destination_country, eccn=self.eccn, ship_date=self.ship_date,
@@ -92,7 +92,7 @@ class ShipmentIn(BaseModel):
 class ShipmentOut(BaseModel):
     row: int
     line: int
-    shipment_id: str
+    shipment_id: Optional[str]
     ship_date: Optional[dt.date]
     as_of: dt.date
     destination: str

@@ -40,7 +40,7 @@ class CsvFormat(Formatter):
             if isinstance(item, ShipmentResult) and not item.reasons:
                 # every shipment gets its outcome in the file, the clear ones too
                 s = item.shipment
-                write_row(["shipments", s.source, s.row, s.line, s.id, f"shipments/{Outcome.NONE.value}", "note", "",
+                write_row(["shipments", s.source, s.row, s.line, s.label, f"shipments/{Outcome.NONE.value}", "note", "",
                            "", "", "", "", "", "", f"no list restriction found as of {item.as_of}", ""])
             for f in report_findings(item):
                 write_row([f.screen, f.file, f.row, f.line, f.subject, f.rule, f.severity, f.list, f.entry_id,

@@ -126,10 +126,11 @@ def _shipment(r: ShipmentResult) -> list[Finding]:
         out.append(Finding(
             screen="shipments", rule=f"shipments/{reason.outcome.value}", rule_name=OUTCOME_NAMES[reason.outcome],
             severity=OUTCOME_LEVEL[reason.outcome],
-            title=f"shipment {s.id}: {OUTCOME_NAMES[reason.outcome].lower()} ({reason.rule.replace('_', ' ')}: {who})",
-            message=f"{who}: {reason.detail}", file=s.source, line=s.line, row=s.row, subject=s.id,
+            title=f"shipment {s.label}: {OUTCOME_NAMES[reason.outcome].lower()} "
+                  f"({reason.rule.replace('_', ' ')}: {who})",
+            message=f"{who}: {reason.detail}", file=s.source, line=s.line, row=s.row, subject=s.label,
             list=reason.list, entry_id=reason.entry_id, entry_name=reason.entry_name, score=reason.score,
             list_version=reason.list_version, citation=reason.citation,
-            detail={"shipment": s.id, "ship_date": str(r.as_of), "eccn": s.eccn or None,
+            detail={"shipment": s.label, "ship_date": str(r.as_of), "eccn": s.eccn or None,
                     "destination": s.destination, **reason_record(reason)}))
     return out

@@ -125,7 +125,7 @@ def shipment_record(item: ShipmentResult) -> dict[str, Any]:
         "row": s.row,
         "line": s.line,
         "input": dict(s.fields),
-        "shipment_id": s.id,
+        "shipment_id": s.id or None,
         "ship_date": _date(s.ship_date),
         "as_of": _date(item.as_of),
         "destination": s.destination,

@@ -72,7 +72,7 @@ def _shipment_rows(item: ShipmentResult) -> Iterable[tuple[str, ...]]:
         f"{r.outcome.value}: {r.role.replace('_', ' ') + ' ' if r.role else ''}{r.party} -> "
         f"{r.list} {r.entry_name or r.entry_id}" + (f" ({r.score:.2f})" if r.score is not None else "")
         for r in item.reasons)
-    yield (str(s.row), escape(s.id), str(item.as_of), escape(s.destination), s.eccn or "unknown",
+    yield (str(s.row), escape(s.label), str(item.as_of), escape(s.destination), s.eccn or "unknown",
            item.outcome.value, escape(reasons))
 
 

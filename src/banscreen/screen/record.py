@@ -124,9 +124,14 @@ def _(result: ShipmentResult) -> tuple[CaseSubject, list[CaseFinding]]:
     # something of the user (all but "no list restriction found") is one alert, keyed by
     # the role and the listing, so a decision on it holds for that party in that role
     s = result.shipment
-    subject = case_subject(Subject(row=s.row, line=s.line, name=f"shipment {s.id}", country=s.destination,
-                                   address="; ".join(f"{p.role}: {p.name}" for p in s.parties),
-                                   id=_bounded(f"shipment:{s.id}", 290), source=s.source))
+    parties = "; ".join(f"{p.role}: {p.name}" for p in s.parties)
+    # without the file's own id, the shipment is known by what it is (its parties,
+    # destination, item and date): the same row screened again is the same case, and
+    # row 1 of another file is another one
+    identity = s.id or "~" + hashlib.sha256("\x1f".join(
+        (parties, s.destination, s.eccn, str(s.ship_date or ""))).encode()).hexdigest()[:24]
+    subject = case_subject(Subject(row=s.row, line=s.line, name=f"shipment {s.label}", country=s.destination,
+                                   address=parties, id=_bounded(f"shipment:{identity}", 290), source=s.source))
     findings = []
     for r in result.reasons:
         if r.outcome is Outcome.NONE:

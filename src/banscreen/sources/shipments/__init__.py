@@ -97,7 +97,7 @@ class ShipmentColumns:
                 ship_date = None
             if ship_date is None:
                 return LoadIssue(source, line, f"column {self.ship_date!r}: not a date (YYYY-MM-DD): {day[:40]!r}")
-        return Shipment(row=row, line=line, id=value(self.id) or f"row {row}", parties=parties,
+        return Shipment(row=row, line=line, id=value(self.id), parties=parties,
                         destination=value(self.destination), eccn=item, ship_date=ship_date, fields=fields,
                         source=source)
 
