@@ -112,7 +112,7 @@ def deliver_due(cases: CaseStore, timeout: float = TIMEOUT_SECONDS, limit: int =
         stats.failed += status == "failed"
         if not ok:
             stats.errors.append(f"delivery {d.id} ({d.event}) to hook {d.hook_id}: {error}")
-            log.warning("webhook delivery %s to hook %s failed: %s", d.id, d.hook_id, error)
+            log.info("webhook delivery %s to hook %s failed: %s", d.id, d.hook_id, error)
     stats.untried = len(untried)
     cases.release_deliveries(untried)
     return stats
@@ -127,6 +127,9 @@ def notify(cases: CaseStore, timeout: float = TIMEOUT_SECONDS) -> DeliveryStats 
         queued = cases.queue_hook_events()
         stats = deliver_due(cases, timeout, budget=NOTIFY_BUDGET_SECONDS)
         stats.queued = queued
+        if stats.errors:  # the attempts are logged in the store; one line here says so
+            log.warning("%d webhook deliveries failed (first: %s); they are retried later, see `hooks log`",
+                        len(stats.errors), stats.errors[0])
         return stats
     except Exception:  # logged: the deliveries stay queued for `hooks deliver` or the service
         log.exception("webhook delivery step failed; deliveries stay queued")
