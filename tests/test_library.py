@@ -4,7 +4,6 @@ Python block runs as a doctest against the bundled lists, from the repository ro
 from __future__ import annotations
 
 import doctest
-import os
 import re
 from pathlib import Path
 

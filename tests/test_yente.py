@@ -35,7 +35,7 @@ def service(tmp_path, bundled_home):
 
 
 def test_yente_enricher_finds_and_expands_listed_entities(service, tmp_path):
-    nomenklatura = pytest.importorskip("nomenklatura")  # noqa: F841
+    pytest.importorskip("nomenklatura")
     from followthemoney import Dataset, StatementEntity
     from nomenklatura.cache import Cache
     from nomenklatura.db import make_session
