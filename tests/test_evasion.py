@@ -88,6 +88,13 @@ def test_the_issue_table_is_found(index, query, listed):
     ("Teng Hsiao-ping", "Deng Xiaoping", DEFAULT_MIN_SCORE, 0.95),
     ("MEZA, Arturo", "MEZA GASPAR, Arturo", DEFAULT_MIN_SCORE, 0.85),  # fewer names (person)
     ("GBAE", "General Bureau of Atomic Energy", DEFAULT_MIN_SCORE, 0.85),
+    # Greek: a foreign name as Greek writes it (b, d, g as μπ, ντ, γκ), read as spoken ...
+    ("Ντόναλντ Τουσκ", "Donald Tusk", DEFAULT_MIN_SCORE, 1.0),
+    ("Τζον Μπόλτον", "John Bolton", DEFAULT_MIN_SCORE, 1.0),
+    ("Γουίλιαμ Μπερνς", "William Burns", DEFAULT_MIN_SCORE, 1.0),
+    # ... while a Greek name keeps its letter-by-letter romanization
+    ("Γιάννης Παπαδόπουλος", "Giannis Papadopoulos", 0.9, 1.0),
+    ("Κυριάκος Μητσοτάκης", "Kyriakos Mitsotakis", 0.95, 1.0),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair

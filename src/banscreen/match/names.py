@@ -9,6 +9,7 @@ analyst can see why a hit was raised."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -334,9 +335,16 @@ def is_latin(text: str) -> bool:
 
 
 def _forms(text: str) -> list[NormalizedName]:
-    """One normalized form, or for a Chinese-script name both joined ("huawei") and
-    syllable-split ("hua wei") pinyin."""
+    """One normalized form; for a Chinese-script name both joined ("huawei") and
+    syllable-split ("hua wei") pinyin; for a Greek-script name both letter by letter
+    ("Γιάννης" / "giannes", as Greek names are romanized) and as read ("yanis", as a
+    foreign name written in Greek is: "Μπερσάνι" / "bersani", translit.greek_as_read)."""
     first = normalize(text)
+    if translit.has_greek(text):
+        read = normalize(translit.greek_as_read(text))
+        if read.tokens != first.tokens:
+            return [first, dataclasses.replace(read, original=text, latin=False)]
+        return [first]
     if not has_han(text):
         return [first]
     split = normalize(text, joined_pinyin=False)

@@ -14,6 +14,8 @@ spelled by its writer, and the exact comparison applies). Pure functions."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -85,6 +87,53 @@ def similarity(a: str, b: str) -> float:
             if min(len(ka), len(kb)) >= 3 and ka[0] == kb[0] and OSA.distance(ka, kb, score_cutoff=1) <= 1:
                 best = NEAR_KEY_SIMILARITY
     return best
+
+
+# --- Greek as it is read ---------------------------------------------------------------------------
+# Modern Greek writes b, d and g as digraphs (μπ, ντ, γκ: "Μπερσάνι" is Bersani, "Ντενί" is
+# Denis) and several vowels two ways; a letter-by-letter romanization ("mpersani", "nteni")
+# hides the name a list spells in Latin letters. Read as spoken first.
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+_GREEK_WORD_START = (("μπ", "b"), ("ντ", "d"), ("γκ", "g"), ("γγ", "g"), ("τζ", "tz"))
+_GREEK_DIGRAPHS = (("μπ", "mb"), ("ντ", "nd"), ("γκ", "ng"), ("γγ", "ng"), ("τζ", "tz"), ("ου", "u"), ("αι", "e"),
+                   ("ει", "i"), ("οι", "i"), ("υι", "i"), ("αυ", "av"), ("ευ", "ev"), ("χ", "h"), ("η", "i"),
+                   ("υ", "i"))
+_GREEK_WORD = re.compile(r"[\u0370-\u03ff\x01]+")
+
+
+def has_greek(text: str) -> bool:
+    return bool(_GREEK.search(text))
+
+
+def greek_as_read(text: str) -> str:
+    """Greek words spelled as they sound, in Greek letters and Latin ones, ready for
+    romanization: "Μπόχουσλαβ Σομπότκα" -> "bοhuσλαβ σομbοτκα" -> (anyascii)
+    "bohuslav sombotka". Accents are dropped first (the digraphs do not carry them)."""
+    # a diaeresis parts two vowels ("Σαΐντ" is Sa-id, not "sed"): kept apart by a mark
+    # that no digraph crosses, dropped at the end
+    chars: list[str] = []
+    for c in unicodedata.normalize("NFD", text):
+        if c == "\u0308" and chars:
+            chars.insert(len(chars) - 1, "\x01")  # before the vowel that carries it
+        elif not unicodedata.combining(c):
+            chars.append(c)
+    bare = "".join(chars).lower()
+
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        for greek, latin in _GREEK_WORD_START:
+            if w.startswith(greek):
+                w = latin + w[len(greek):]
+                break
+        if w.startswith("γι") and len(w) > 2:  # "Γιούχα" / Juha, "Γιάντρανκα" / Jadranka
+            w = "y" + w[2:]
+        elif w.startswith("γου") or (w.startswith("ου") and len(w) > 2 and w[2] in "αεηιοωυ"):
+            w = "w" + w[3 if w.startswith("γου") else 2:]  # "Γουάτσον" / Watson, "Ουόρεν" / Warren
+        for greek, latin in _GREEK_DIGRAPHS:
+            w = w.replace(greek, latin)
+        return w
+
+    return _GREEK_WORD.sub(word, bare).replace("\x01", "")
 
 
 # --- Wade-Giles and pinyin ------------------------------------------------------------------------
