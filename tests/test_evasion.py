@@ -95,6 +95,11 @@ def test_the_issue_table_is_found(index, query, listed):
     # ... while a Greek name keeps its letter-by-letter romanization
     ("Γιάννης Παπαδόπουλος", "Giannis Papadopoulos", 0.9, 1.0),
     ("Κυριάκος Μητσοτάκης", "Kyriakos Mitsotakis", 0.95, 1.0),
+    # Hebrew: the vowel letters read as vowels, the geresh digraphs as one sound
+    ("דונלד טראמפ", "Donald Trump", DEFAULT_MIN_SCORE, 1.0),
+    ("ג'ורג' בוש", "George Bush", DEFAULT_MIN_SCORE, 1.0),
+    ("אנגלה מרקל", "Angela Merkel", DEFAULT_MIN_SCORE, 1.0),
+    ("דונלד טראמפ", "Ronald Reagan", 0.0, 0.5),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair

@@ -136,6 +136,48 @@ def greek_as_read(text: str) -> str:
     return _GREEK_WORD.sub(word, bare).replace("\x01", "")
 
 
+# --- Hebrew as it is read ------------------------------------------------------------------------
+# Hebrew writes few vowels and uses consonant letters for some (ו for o/u, י for i, א and
+# ע for a vowel at a word's start, a final ה for "a"); a letter-by-letter romanization
+# ("hvyh" for Høie, "'dms" for Adams) reads those as consonants. Read as spoken: the
+# matres lectionis as vowels, the geresh digraphs (ג' j, צ' ch, ז' zh), ש as sh.
+_HEBREW = re.compile(r"[\u0590-\u05ff]")
+_HEBREW_WORD = re.compile(r"[\u0590-\u05ff'\u05f3]+")
+_HEBREW_GERESH = (("ג'", "j"), ("צ'", "ch"), ("ז'", "zh"), ("ת'", "th"))
+_HEBREW_LETTERS = {"א": "a", "ב": "b", "ג": "g", "ד": "d", "ה": "h", "ו": "o", "ז": "z", "ח": "h", "ט": "t",
+                   "י": "i", "כ": "k", "ך": "k", "ל": "l", "מ": "m", "ם": "m", "נ": "n", "ן": "n", "ס": "s",
+                   "ע": "a", "פ": "p", "ף": "f", "צ": "ts", "ץ": "ts", "ק": "k", "ר": "r", "ש": "sh", "ת": "t"}
+
+
+def has_hebrew(text: str) -> bool:
+    return bool(_HEBREW.search(text))
+
+
+def hebrew_as_read(text: str) -> str:
+    """Hebrew words spelled as they sound, in Latin letters: "בריאן שץ" -> "brian shts",
+    "ג'רי אדמס" -> "jeri adams" (vowel points dropped, doubled letters as one consonant:
+    וו v, יי y; a word's final ה as a)."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    bare = bare.replace("\u05f3", "'")  # Hebrew geresh
+
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        for hebrew, latin in _HEBREW_GERESH:
+            w = w.replace(hebrew, latin)
+        w = w.replace("וו", "v").replace("יי", "y").replace("'", "")
+        if w.endswith("ה") and len(w) > 1:
+            w = w[:-1] + "a"
+        out = []
+        for i, c in enumerate(w):
+            if c in "אע" and i > 0:
+                out.append("a" if i == len(w) - 1 else "")  # a silent letter inside a word
+            else:
+                out.append(_HEBREW_LETTERS.get(c, c))
+        return "".join(out)
+
+    return _HEBREW_WORD.sub(word, bare)
+
+
 # --- Wade-Giles and pinyin ------------------------------------------------------------------------
 # Chinese names reach lists in both romanizations: Hsu Chih-Hao is Xu Zhihao, Teng Hsiao-p'ing
 # is Deng Xiaoping. Apostrophes are gone once a name is folded, so an initial may stand for an
