@@ -100,6 +100,11 @@ def test_the_issue_table_is_found(index, query, listed):
     ("ג'ורג' בוש", "George Bush", DEFAULT_MIN_SCORE, 1.0),
     ("אנגלה מרקל", "Angela Merkel", DEFAULT_MIN_SCORE, 1.0),
     ("דונלד טראמפ", "Ronald Reagan", 0.0, 0.5),
+    # Arabic: the article apart, an initial alef or ayn as a vowel, و and ي inside a word as vowels
+    ("أسامة بن لادن", "Usama bin Laden", DEFAULT_MIN_SCORE, 1.0),
+    ("أيمن الظواهري", "Ayman al-Zawahiri", DEFAULT_MIN_SCORE, 1.0),
+    ("يوسف القرضاوي", "Yusuf al-Qaradawi", DEFAULT_MIN_SCORE, 1.0),
+    ("محمد علي", "Ahmed Hassan", 0.0, 0.5),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair

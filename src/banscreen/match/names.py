@@ -339,11 +339,12 @@ def _forms(text: str) -> list[NormalizedName]:
     syllable-split ("hua wei") pinyin; for a Greek-script name both letter by letter
     ("Γιάννης" / "giannes", as Greek names are romanized) and as read ("yanis", as a
     foreign name written in Greek is: "Μπερσάνι" / "bersani", translit.greek_as_read);
-    for a Hebrew one both letter by letter and with its vowel letters read as vowels
-    (translit.hebrew_as_read)."""
+    for a Hebrew or Arabic one both letter by letter and with its vowel letters read as
+    vowels (translit.hebrew_as_read, translit.arabic_as_read)."""
     first = normalize(text)
     for has_script, as_read in ((translit.has_greek, translit.greek_as_read),
-                                (translit.has_hebrew, translit.hebrew_as_read)):
+                                (translit.has_hebrew, translit.hebrew_as_read),
+                                (translit.has_arabic, translit.arabic_as_read)):
         if has_script(text):
             read = normalize(as_read(text))
             if read.tokens != first.tokens:

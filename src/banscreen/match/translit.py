@@ -178,6 +178,51 @@ def hebrew_as_read(text: str) -> str:
     return _HEBREW_WORD.sub(word, bare)
 
 
+# --- Arabic (and Persian) as it is read ---------------------------------------------------------
+# Arabic writes short vowels only as optional marks and long ones with consonant letters;
+# its article is joined to the word ("المرابطون", al-Mourabitoun). A letter-by-letter
+# romanization ("lmrbtwn", "`bd", "'nsr") loses the article's and the initial vowels and
+# reads و and ي as consonants. Read as spoken: the article apart, an initial alef or ayn
+# as a vowel, و and ي inside a word as vowels.
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, superscript alef, tatweel
+_ARABIC_LETTERS = {
+    "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh",
+    "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "ع": "",
+    "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ک": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "ة": "a", "و": "u",
+    "ي": "i", "ی": "i", "ى": "a", "ء": "", "ئ": "", "ؤ": "", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ہ": "h",
+    "ھ": "h", "ۀ": "a", "ے": "e"}
+
+
+def has_arabic(text: str) -> bool:
+    return bool(_ARABIC.search(text))
+
+
+def arabic_as_read(text: str) -> str:
+    """Arabic-script words spelled as they sound, in Latin letters: "المرابطون" -> "al
+    murabtun", "عبد اللطيف منصور" -> "abd al latif mansur" (vowel marks dropped; و and ي
+    as consonants only at a word's start; an initial ayn as a)."""
+    bare = _ARABIC_MARKS.sub("", text)  # the vowel marks only: hamza forms stay letters
+
+    def word(m: re.Match) -> str:
+        w = m.group(0)
+        article = ""
+        if w.startswith("ال") and len(w) > 3:
+            article, w = "al ", w[2:]
+        out = []
+        for i, c in enumerate(w):
+            if i == 0 and c == "ع":
+                out.append("a")
+            elif i == 0 and c in "وي":
+                out.append("w" if c == "و" else "y")
+            else:
+                out.append(_ARABIC_LETTERS.get(c, c))
+        return article + "".join(out)
+
+    return _ARABIC_WORD.sub(word, bare)
+
+
 # --- Wade-Giles and pinyin ------------------------------------------------------------------------
 # Chinese names reach lists in both romanizations: Hsu Chih-Hao is Xu Zhihao, Teng Hsiao-p'ing
 # is Deng Xiaoping. Apostrophes are gone once a name is folded, so an initial may stand for an
