@@ -77,6 +77,21 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/hook"  # nothing listens there any more
 
 
+def start_a_run(cases: CaseStore) -> int:
+    return cases.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
+                           list_versions={}, options={})
+
+
+def finish_run(cases: CaseStore, run_id: int) -> None:
+    """Record the run (one unreadable row) and complete it: its run.completed event."""
+    with cases.recording(run_id, {}, None) as recorder:
+        recorder.add(None)
+
+
+def complete_a_run(cases: CaseStore) -> None:
+    finish_run(cases, start_a_run(cases))
+
+
 def screen_example(monkeypatch, capsys, db: str, home: Path) -> tuple[int, str]:
     code, _, err = cli_call(monkeypatch, capsys, "screen", "parties", str(REPO / "examples" / "parties.csv"),
                             "--db", db, "--home", str(home), "--as-of", "2026-11-28", "-f", "json")
@@ -132,12 +147,10 @@ def test_a_failing_receiver_is_retried_and_redelivered(tmp_path, bundled_home, r
 def test_attempts_run_out_then_the_delivery_fails(tmp_path, receiver):
     cases = CaseStore(f"sqlite:///{tmp_path / 'cases.db'}")
     cases.add_hook(receiver.url, ["run.completed"], SECRET)
-    cases.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
-                    list_versions={}, options={})
+    run_id = start_a_run(cases)
     receiver.status = 503
     assert cases.queue_hook_events() == 0  # the run has not completed: nothing to send yet
-    with cases.recording(1, {}, None) as recorder:
-        recorder.add(None)
+    finish_run(cases, run_id)
     assert cases.queue_hook_events() == 1
     for attempt in range(1, MAX_ATTEMPTS + 1):
         stats = deliver_due(cases, timeout=2)
@@ -154,10 +167,7 @@ def test_a_receiver_that_is_down_or_slow_costs_only_its_timeout(tmp_path, receiv
     cases.add_hook(_closed_port_url(), ["run.completed"], SECRET)
     cases.add_hook(receiver.url, ["run.completed"], SECRET)
     receiver.delay = 3.0  # slower than the timeout below
-    run_id = cases.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
-                             list_versions={}, options={})
-    with cases.recording(run_id, {}, None) as recorder:
-        recorder.add(None)
+    complete_a_run(cases)
     stats = notify(cases, timeout=0.5)
     assert stats.queued == 2 and stats.attempted == 2 and stats.delivered == 0
     errors = {d.hook_id: d.last_error for d in cases.deliveries()}
@@ -171,10 +181,7 @@ def test_two_processes_queue_each_event_once(tmp_path, receiver):
     first, second = CaseStore(db), CaseStore(db)
     first.add_hook(receiver.url, ["run.completed", "run.failed"], SECRET)
     for _ in range(3):
-        run_id = first.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
-                                 list_versions={}, options={})
-        with first.recording(run_id, {}, None) as recorder:
-            recorder.add(None)
+        complete_a_run(first)
     threads = [threading.Thread(target=store.queue_hook_events) for store in (first, second, first, second)]
     for t in threads:
         t.start()
@@ -216,10 +223,7 @@ def test_a_failing_receiver_is_asked_once_per_pass(tmp_path, receiver):
     cases.add_hook(_closed_port_url(), ["run.completed", "run.failed"], SECRET)
     cases.add_hook(receiver.url, ["run.completed", "run.failed"], SECRET)
     for _ in range(5):
-        run_id = cases.start_run(screen="parties", input_path="x", input_sha256="", as_of=dt.date(2026, 1, 1),
-                                 list_versions={}, options={})
-        with cases.recording(run_id, {}, None) as recorder:
-            recorder.add(None)
+        complete_a_run(cases)
     stats = notify(cases, timeout=0.5)
     assert stats.queued == 10 and stats.delivered == 5 and stats.attempted == 6 and stats.untried == 4
     down = [d for d in cases.deliveries() if d.hook_id == 1]

@@ -166,7 +166,7 @@ class Screener:
         else:
             asset = Asset(1, 0, "python", label, tuple(Observation(k, v, "python") for k, v in observations))
             items = self._equipment.screen_all([asset])
-        return [_record(item) for item in items]
+        return [row_record(item) for item in items]
 
     def screen_android(self, path: Path | str) -> list[dict[str, Any]]:
         """Android findings for a capture, an acquisition, an APK, a firmware image or
@@ -174,12 +174,8 @@ class Screener:
         the JSON output; unreadable inputs as {"line", "error"} records."""
         indicators, _ = indicator_set()
         scanner, _ = open_android_scanner(self.store, self.options.as_of, indicators)
-        return [_record(item) for item in scanner.scan_all(android_sources.read(Path(path)))
+        return [row_record(item) for item in scanner.scan_all(android_sources.read(Path(path)))
                 if isinstance(item, LoadIssue) or item.hit]
-
-
-def _record(item) -> dict[str, Any]:
-    return row_record(item)
 
 
 def _text(value: Any) -> str:

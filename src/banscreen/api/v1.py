@@ -16,7 +16,7 @@ from banscreen.api.auth import Auth, Principal
 from banscreen.api.batch import RowError, batch_items, shipment_batch_items
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
-from banscreen.model import MAX_DB_ID, Asset, Observation, Role, Shipment, ShipmentParty, Subject
+from banscreen.model import MAX_DB_ID, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty, Subject
 from banscreen.reference.classification import ClassificationError, classification
 from banscreen.report.records import destination_record, equipment_record, match_record, shipment_record
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
@@ -29,12 +29,12 @@ log = logging.getLogger(__name__)
 AlertId = Path(ge=1, le=MAX_DB_ID, description="alert id")  # database integers are bounded
 
 
-class PartyIn(BaseModel):
+class NamedParty(BaseModel):
+    """A party as every screening body names it: a name, a country, an address."""
+
     name: str = Field(min_length=1, max_length=1000)
     country: str = Field("", max_length=200)
     address: str = Field("", max_length=2000)
-    as_of: Optional[dt.date] = None
-    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0, allow_inf_nan=False)
 
     @field_validator("name")
     @classmethod
@@ -42,6 +42,11 @@ class PartyIn(BaseModel):
         if not name.strip():
             raise ValueError("the name is empty")
         return name
+
+
+class PartyIn(NamedParty):
+    as_of: Optional[dt.date] = None
+    min_score: float = Field(DEFAULT_MIN_SCORE, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
 class ScreenResult(BaseModel):
@@ -51,18 +56,8 @@ class ScreenResult(BaseModel):
     destinations: list[dict[str, Any]]
 
 
-class ShipmentPartyIn(BaseModel):
-    role: Literal["purchaser", "intermediate_consignee", "ultimate_consignee", "end_user", "freight_forwarder"]
-    name: str = Field(min_length=1, max_length=1000)
-    country: str = Field("", max_length=200)
-    address: str = Field("", max_length=2000)
-
-    @field_validator("name")
-    @classmethod
-    def has_letters(cls, name: str) -> str:
-        if not name.strip():
-            raise ValueError("the name is empty")
-        return name
+class ShipmentPartyIn(NamedParty):
+    role: Literal[SHIPMENT_ROLES]  # type: ignore[valid-type]  (the roles of model.SHIPMENT_ROLES)
 
 
 class ShipmentIn(BaseModel):

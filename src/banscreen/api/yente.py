@@ -188,12 +188,11 @@ def router(lists: LoadedLists, auth: Auth) -> APIRouter:
             results = []
             for position, hit in hits:
                 e = hit.entry
+                if (e.dataset not in allowed or e.kind not in kinds or entity_id(e) in excluded
+                        or hit.score < cutoff):
+                    continue
                 entity_ = cat.entity(position, labels)
-                if e.dataset not in allowed or e.kind not in kinds or entity_["id"] in excluded:
-                    continue
                 if changed_since and (entity_["last_change"] or "") < changed_since.isoformat():
-                    continue
-                if hit.score < cutoff:
                     continue
                 entity_["score"] = hit.score
                 entity_["match"] = hit.score >= threshold
