@@ -32,14 +32,13 @@ class ShipmentScreener:
         self._by_day: dict[dt.date, Screener] = {}
         self._by_versions: dict[tuple[str, ...], Screener] = {}
         self._older: dict[str, tuple[dt.date, str]] = {}  # dataset -> (earliest ship date it is too new for, version)
-        if fixed is not None:
-            # one set of versions for every date (the service's lists in force): only
-            # the listings' own dates decide what was in force on a ship date
-            self._by_versions[()] = fixed
-        elif store is not None:
+        # one set of versions for every date (the service's lists in force): only the
+        # listings' own dates decide what was in force on a ship date
+        self._fixed = fixed
+        if fixed is None:
+            if store is None:
+                raise ValueError("a ShipmentScreener needs a list store or a fixed screener")
             store.ensure_bundled()
-        else:
-            raise ValueError("a ShipmentScreener needs a list store or a fixed screener")
 
     @classmethod
     def over(cls, screener: Screener, options: ScreenOptions) -> "ShipmentScreener":
@@ -53,9 +52,8 @@ class ShipmentScreener:
 
     def screener(self, day: dt.date) -> Screener:
         """The party screener for shipments on `day` (one index per set of versions)."""
-        if () in self._by_versions:  # not kept per day: a service sees any number of dates
-            base = self._by_versions[()]
-            return Screener(base.index, base.versions, dataclasses.replace(self.options, as_of=day))
+        if self._fixed is not None:  # not kept per day: a service sees any number of dates
+            return Screener(self._fixed.index, self._fixed.versions, dataclasses.replace(self.options, as_of=day))
         found = self._by_day.get(day)
         if found is None:
             selection = self.selection(day)
