@@ -189,3 +189,36 @@ def test_index_respects_dates_and_lists():
     assert not index.search("ZTE Corporation", as_of=dt.date(2018, 7, 13))  # the end day is excluded
     assert not index.search("ZTE Corporation", as_of=dt.date(2018, 4, 14))
     assert not index.search("ZTE Corporation", lists=frozenset({"SDN"}))
+
+
+_SEARCH_TRACE = """
+from banscreen.match import names as nm
+from banscreen.match.index import NameIndex
+from banscreen.model import ListEntry
+words = ["trading", "tradeing", "tradnig", "trdaing", "tading", "techmash", "tekhmash", "techmesh", "tehcmash"]
+entries = [ListEntry(dataset="t", list="EL", entry_id=str(i), kind="organization",
+                     name=f"{words[i % len(words)]} {words[(i * 7) % len(words)]} {i % 13}")
+           for i in range(400)]
+index = NameIndex(entries)
+for q in ("tradinng techmassh", "traiding", "tekhmach trading 4"):
+    print(q, [c for c, _ in index._neighbors(q.split()[0])], list(index.candidates(nm.normalize(q))))
+    print([(h.entry.entry_id, h.score) for h in index.search(q, limit=50)])
+"""
+
+
+def test_search_is_the_same_in_every_process():
+    """The walk's order breaks ties among candidates, so it must not follow the order in
+    which a set of strings iterates: that changes with each process's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    traces = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", _SEARCH_TRACE], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        traces.append(run.stdout)
+    assert traces[0].count("\n") == 6
+    assert traces[0] == traces[1] == traces[2]

@@ -151,7 +151,7 @@ class NameIndex:
                 deletes[tok].add(tok)
                 for d in _deletes(tok):
                     deletes[d].add(tok)
-        self.deletes = {k: tuple(v) for k, v in deletes.items()}
+        self.deletes = {k: tuple(sorted(v)) for k, v in deletes.items()}  # sorted: the same walk every run
         self._start_caches()
 
     def _start_caches(self) -> None:
@@ -208,7 +208,7 @@ class NameIndex:
                 found[other] = nm.token_similarity(token, other)
         if len(token) > nm.SHORT_TOKEN:
             keys = _deletes(token) | {token}
-            for key in keys:
+            for key in sorted(keys):  # (a set of strings iterates in another order each run)
                 for cand in self.deletes.get(key, ()):
                     if cand not in found:
                         s = nm.token_similarity(token, cand)
@@ -258,7 +258,10 @@ class NameIndex:
         within: dict[int, tuple[float, float]] = {}
         if lookups:
             self._bounds(lookups, q_weight, slack, cutoff, len(query.tokens), out, within)
-        for n_idx in joined:  # the joined-words feature can reach its own maximum
+        # The joined-words feature can reach its own maximum. (Sorted: a set of ints built
+        # from postings iterates in an order that differs from run to run, and the order
+        # names enter the pool breaks ties in the ranking.)
+        for n_idx in sorted(joined):
             estimate, bound = out.get(n_idx, (0.0, 0.0))
             # ranked by how alike the joined strings are, so that a crowd of names sharing
             # one run-together key ("abdal") does not push a name sharing every word out
@@ -397,7 +400,7 @@ class NameIndex:
 
     def _score_name(self, query: nm.NormalizedName, n_idx: int, query_countries: set[str]) -> float:
         item = self.names[n_idx]
-        return self._score(query, item, self.entries[item.entry], query_countries).score
+        return self._judge(query, item, self.entries[item.entry], query_countries)[0]
 
     def _score_pool(self, variants: list[nm.NormalizedName], pools: list[dict[int, tuple[float, float]]],
                     best: dict[int, "Hit"], query_countries: set[str], as_of: dt.date | None, min_score: float,
@@ -407,13 +410,16 @@ class NameIndex:
             for n_idx in self._ranked(found, as_of, lists, CANDIDATES_SCORED):
                 item = self.names[n_idx]
                 entry = self.entries[item.entry]
-                hit = self._score(query, item, entry, query_countries)
-                if hit.score >= min_score and (item.entry not in best or hit.score > best[item.entry].score):
-                    best[item.entry] = hit
+                judged = self._judge(query, item, entry, query_countries)
+                score = judged[0]
+                if score >= min_score and (item.entry not in best or score > best[item.entry].score):
+                    # (the explanation is built only for a hit: most names scored are not)
+                    best[item.entry] = self._hit(query, item, entry, judged)
 
-    def _score(
-        self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
-    ) -> Hit:
+    def _judge(self, query: nm.NormalizedName, item: IndexedName, entry: ListEntry, query_countries: set[str]
+               ) -> tuple[float, tuple[Feature, ...], str, str]:
+        """A list name's score against the query (rounded as hits report it), its
+        features, and how the countries compare (agree / disagree / unknown, detail)."""
         score, features = ft.compare(query, item.norm, self.weight, contained=entry.kind != "person",
                                      person=entry.kind == "person")
         if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
@@ -429,6 +435,12 @@ class NameIndex:
                 detail = f"query {'/'.join(sorted(query_countries))}, list {'/'.join(entry.countries)}"
                 features = (*features, Feature("country", -COUNTRY_MISMATCH_PENALTY, detail))
                 score = max(0.0, score - COUNTRY_MISMATCH_PENALTY)
+        return round(score, 4), features, country, detail
+
+    @staticmethod
+    def _hit(query: nm.NormalizedName, item: IndexedName, entry: ListEntry,
+             judged: tuple[float, tuple[Feature, ...], str, str]) -> Hit:
+        score, features, country, detail = judged
         explanation = Explanation(
             query_name=query.original,
             query_normalized=query.describe(),
@@ -437,4 +449,4 @@ class NameIndex:
             country=country,
             country_detail=detail,
         )
-        return Hit(entry, item.name, round(score, 4), explanation)
+        return Hit(entry, item.name, score, explanation)

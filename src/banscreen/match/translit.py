@@ -261,15 +261,21 @@ def same_chinese_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     as the same pinyin: "hsu chih hao" / "xu zhihao"."""
     if not a or not b or len(a) + len(b) > 12:
         return False
-    readings_a, readings_b = {""}, {""}
-    for words, readings in ((a, readings_a), (b, readings_b)):
-        for word in words:
-            options = pinyin_readings(word) or (frozenset({word}) if word.isalpha() else frozenset())
-            if not options:
-                return False
-            grown = {r + o for r in readings for o in options}
-            if len(grown) > 256:
-                return False
-            readings.clear()
-            readings.update(grown)
-    return bool(readings_a & readings_b)
+    readings_a = _name_readings(a)
+    return bool(readings_a) and not readings_a.isdisjoint(_name_readings(b))
+
+
+@lru_cache(maxsize=100_000)
+def _name_readings(words: tuple[str, ...]) -> frozenset[str]:
+    """Every pinyin a name of one-syllable words may read as, the words run together;
+    empty when a word is not letters or the readings pass 256. Cached: a list name is
+    met by many queries."""
+    readings = {""}
+    for word in words:
+        options = pinyin_readings(word) or (frozenset({word}) if word.isalpha() else frozenset())
+        if not options:
+            return frozenset()
+        readings = {r + o for r in readings for o in options}
+        if len(readings) > 256:
+            return frozenset()
+    return frozenset(readings)
