@@ -85,6 +85,18 @@ def _deletes(token: str) -> set[str]:
     return ones | twos
 
 
+class WordWeights(dict):
+    """Word -> weight by rarity; a word the lists do not use weighs `default` (the most a
+    word can). A dict whose lookups stay in C: scoring looks words up millions of times."""
+
+    def __init__(self, weights: dict[str, float], default: float):
+        super().__init__(weights)
+        self.default = default
+
+    def __missing__(self, token: str) -> float:
+        return self.default
+
+
 class NameIndex:
     """Candidate retrieval and scoring over every name of a set of list entries: an
     inverted index on tokens (with one-deletion keys for typos and joined-word keys),
@@ -110,7 +122,7 @@ class NameIndex:
         joined: dict[str, set[int]] = defaultdict(set)
         for n_idx, item in enumerate(self.names):
             toks = item.norm.tokens
-            for tok in set(toks):
+            for tok in dict.fromkeys(toks):  # (unique, in the name's order: the same dict order every run)
                 postings[tok].append(n_idx)
             for seq in (toks, item.norm.folded):
                 for key in _runs(seq):
@@ -134,11 +146,12 @@ class NameIndex:
         n = max(len(self.names), 1)
         if weights is not None:
             self._max_weight = weights._max_weight
-            self.weights = {tok: weights.weight(tok) for tok in self.postings}
+            self.weights = WordWeights({tok: weights.weight(tok) for tok in self.postings}, self._max_weight)
             self.weights.update(weights.weights)
         else:
             self._max_weight = math.log(1 + n)
-            self.weights = {tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()}
+            self.weights = WordWeights({tok: math.log(1 + n / len(ids)) for tok, ids in self.postings.items()},
+                                       self._max_weight)
         self._common = max(50, int(n * COMMON_TOKEN_SHARE))
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
         self.can_be_inside = [(len(item.norm.tokens) > 1 or bool(item.norm.legal))
@@ -157,11 +170,12 @@ class NameIndex:
     def _start_caches(self) -> None:
         """Per-process memo of per-token work; not pickled with the index."""
         self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
+        self._weigh = self.weights.__getitem__  # what features.compare calls per word: no Python frame
         self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_neighbors"], state["_token_info"]  # per-process caches, rebuilt on load
+        del state["_neighbors"], state["_token_info"], state["_weigh"]  # per-process, rebuilt on load
         state.pop("_np_arrays", None)
         return state
 
@@ -173,7 +187,7 @@ class NameIndex:
         return len(self.entries)
 
     def weight(self, token: str) -> float:
-        return self.weights.get(token, self._max_weight)
+        return self.weights[token]
 
     def _token_info_uncached(self, tok: str):
         """What one query token contributes to candidate search, computed once per
@@ -420,7 +434,7 @@ class NameIndex:
                ) -> tuple[float, tuple[Feature, ...], str, str]:
         """A list name's score against the query (rounded as hits report it), its
         features, and how the countries compare (agree / disagree / unknown, detail)."""
-        score, features = ft.compare(query, item.norm, self.weight, contained=entry.kind != "person",
+        score, features = ft.compare(query, item.norm, self._weigh, contained=entry.kind != "person",
                                      person=entry.kind == "person")
         if entry.kind == "person" and len(item.norm.tokens) == 1 and item.name != entry.name:
             features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,

@@ -261,7 +261,9 @@ def legal_spelling(token: str) -> str:
     if len(token) < LEGAL_TYPO_MIN or token in t.legal_words:
         return token
     limit = 1  # more would turn real words into legal forms ("corporativo" / "corporation")
-    for word in t.legal_words:
+    # (in a fixed order: a word one edit from two legal words, OTVETSTVENNOSTIYU from
+    # OTVETSTVENNOSTYU and ...NOSTIU, must read the same in every process)
+    for word in sorted(t.legal_words):
         if abs(len(word) - len(token)) <= limit and OSA.distance(token, word, score_cutoff=limit) <= limit:
             return word
     return token

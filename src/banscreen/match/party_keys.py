@@ -117,7 +117,7 @@ class ChangeReach:
         number = len(self.forms)
         self.forms.append(_Form(sum(self.index.weight(t) for t in form.tokens),
                                 (len(form.tokens) > 1 or bool(form.legal)) and entry.kind != "person", cutoff))
-        for token in set(form.tokens):
+        for token in dict.fromkeys(form.tokens):
             self.by_word.setdefault(token, []).append(number)
         self.whole_keys |= {storable(t) for t in form.tokens if len(t) >= MIN_JOINED_KEY}
         self.run_keys |= {storable(k) for seq in (form.tokens, form.folded) for k in _runs(seq)}
