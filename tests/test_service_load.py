@@ -9,12 +9,13 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 from fastapi.testclient import TestClient
 
 from banscreen.api.app import Settings, create_app
-from banscreen.api.overload import Overload
+from banscreen.api.overload import EXEMPT, Overload, Overloaded, Turns, cpu_turn
 from banscreen.lists.store import ListStore
 from tests.test_api import h, seeded
 from tests.test_hardening import Served, served_home  # noqa: F401  (a fixture)
@@ -46,35 +47,102 @@ def _call(middleware: Overload, path: str) -> int:
     return sent[0]["status"]
 
 
-def test_a_worker_behind_its_queue_bound_refuses_new_requests_but_not_health():
-    overload = Overload(None, max_in_flight=100, max_queue_seconds=0.05)
-    overload._ensure_monitor = lambda: None  # no monitor task: its readings are set by hand below
-    assert _call(overload, "/v1/screen/party") == 200
-    overload.started = Overload.BACKLOG  # requests keep arriving: a queue if the loop is behind
-    overload.lag, overload.sampled_at = 0.2, float("inf")  # just now, the loop woke 200 ms late
-    assert _call(overload, "/v1/screen/party") == 503
-    assert _call(overload, "/v1/health") == 200 and _call(overload, "/v1/ready") == 200
-    overload.sampled_at = float("-inf")  # that reading is old: the stall has passed
-    assert _call(overload, "/v1/screen/party") == 200
-    overload.lag, overload.next_tick = 0.0, float("-inf")  # the monitor is overdue right now
-    assert _call(overload, "/v1/screen/party") == 503 and overload.shed == 2
-    overload.started = 0  # but nobody else is waiting: one late request is served
-    assert _call(overload, "/v1/screen/party") == 200
+def test_a_request_whose_turn_comes_past_the_queue_bound_gets_503(bundled_home, tmp_path):
+    """Through the real app: with a bound shorter than reading and checking a request
+    takes, every screening request has waited too long by its turn."""
+    cases, keys = seeded(f"sqlite:///{tmp_path / 'cases.db'}", bundled_home)
+    client = TestClient(create_app(ListStore(bundled_home), cases, Settings(max_queue_ms=0.000001)))
+    r = client.post("/v1/screen/party", json={"name": "ZTE Corporation"}, headers=h(keys["screener"]))
+    assert r.status_code == 503 and r.headers["retry-after"] == "1" and "capacity" in r.json()["detail"]
+    r = client.post("/v1/screen/batch", json=[{"name": "ZTE Corporation"}], headers=h(keys["screener"]))
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert client.get("/v1/health").status_code == 200 and client.get("/v1/ready").status_code == 200
 
 
-def test_the_lag_monitor_measures_a_blocked_loop():
+def _turn_app(done: list[str], hold: float):
+    """An app whose requests each hold the loop's turn for `hold` seconds (an async
+    sleep, as if screening), answering 503 when refused at their turn."""
+    async def app(scope, receive, send):
+        status = 200
+        if scope["path"] not in EXEMPT:
+            try:
+                async with cpu_turn(scope):
+                    await asyncio.sleep(hold)
+            except Overloaded:
+                status = 503
+        done.append(f"{scope['path']} {status}")
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+    return app
+
+
+async def _request(overload: Overload, path: str, finished: list[str] | None = None) -> None:
+    status = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+    await overload({"type": "http", "path": path, "headers": []}, receive, send)
+    if finished is not None:
+        finished.append(f"{path} {status[0]}")
+
+
+def test_turns_serve_requests_in_order_and_refuse_those_queued_past_the_bound():
+    done: list[str] = []
+
     async def scenario():
-        overload = Overload(None)
-        monitor = asyncio.get_running_loop().create_task(overload._watch())
-        await asyncio.sleep(0.02)
-        quiet = overload.lag
-        import time
-        time.sleep(0.15)  # the loop is held up, as by queued work
-        await asyncio.sleep(0.001)  # the monitor, overdue, runs first
-        monitor.cancel()
-        return quiet, overload.lag
-    quiet, blocked = asyncio.run(scenario())
-    assert quiet < 0.1 and blocked > 0.1
+        overload = Overload(_turn_app(done, hold=0.03), max_in_flight=100, max_queue_seconds=0.05)
+        # five requests arrive together; each holds the turn 30 ms: the third would
+        # start 60 ms after it arrived, past the 50 ms bound, and so would the rest
+        await asyncio.gather(*(_request(overload, f"/v1/screen/party?{i}") for i in range(5)))
+        return overload.shed
+    assert asyncio.run(scenario()) == 3
+    assert done == ["/v1/screen/party?0 200", "/v1/screen/party?1 200", "/v1/screen/party?2 503",
+                    "/v1/screen/party?3 503", "/v1/screen/party?4 503"]
+
+
+def test_between_two_turns_the_loop_serves_health_and_refuses_past_the_in_flight_bound():
+    """New requests are read between any two turns, however many are queued: health is
+    answered, and a request past the in-flight bound is refused, while the first of the
+    queued requests holds its turn, not after the queue ahead of them."""
+    finished: list[str] = []
+
+    async def scenario():
+        overload = Overload(_turn_app([], hold=0.01), max_in_flight=6, max_queue_seconds=10)
+        queued = [asyncio.create_task(_request(overload, "/v1/screen/party", finished)) for _ in range(6)]
+        await asyncio.sleep(0.001)  # all six are in flight, the first holds the turn
+        await asyncio.gather(_request(overload, "/v1/health", finished),
+                             _request(overload, "/v1/screen/party", finished))
+        await asyncio.gather(*queued)
+    asyncio.run(scenario())
+    assert sorted(finished[:2]) == ["/v1/health 200", "/v1/screen/party 503"]
+    assert finished[2:] == ["/v1/screen/party 200"] * 6
+
+
+def test_the_loop_polls_between_two_turns_of_blocking_work():
+    """Turns pass through futures, so the loop runs its timers and reads its sockets
+    between two pieces of blocking work: what arrives meanwhile waits one turn, not
+    the queue."""
+    events: list[str] = []
+
+    async def scenario():
+        turns = Turns()
+
+        async def screening(i: int):
+            await turns.take()
+            try:
+                time.sleep(0.01)  # blocking, as screening is
+                events.append(f"turn {i}")
+            finally:
+                turns.give()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.001, events.append, "timer")  # due during the first turn
+        await asyncio.gather(*(screening(i) for i in range(5)))
+    asyncio.run(scenario())
+    assert events == ["turn 0", "timer", "turn 1", "turn 2", "turn 3", "turn 4"]
 
 
 def test_revoked_key_is_refused_at_once_on_every_worker(served_home):  # noqa: F811

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from banscreen.api import review, v1, yente
 from banscreen.api.auth import Auth, Limits
-from banscreen.api.overload import Overload
+from banscreen.api.overload import Overload, Overloaded
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import ListStore, default_root
 from banscreen.screen.hooks import notify
@@ -37,8 +37,8 @@ class Settings:
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
     hooks_every_seconds: float = 10.0  # > 0: queue and send webhook deliveries this often
-    max_in_flight: int = 256  # requests being served at once; past it: 503 + Retry-After
-    max_queue_ms: float = 20.0  # event-loop lag past which new requests get 503 (api/overload.py)
+    max_in_flight: int = 100  # requests being served at once, per worker; past it: 503 + Retry-After
+    max_queue_ms: float = 1000.0  # a request that waited longer for its turn gets 503 (api/overload.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
 
@@ -108,6 +108,10 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
     async def no_traces(request: Request, exc: Exception):  # never a stack trace in a response
         log.error("%s %s answered 500", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, exc: Overloaded):  # (logged, counted, by api/overload.py)
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": exc.retry_after})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
+import time
 from typing import Any, AsyncIterator, Callable, Iterable, Literal, Optional
 
 import orjson
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
 from banscreen.api.batch import RowError, batch_items, shipment_batch_items
+from banscreen.api.overload import cpu_turn
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
 from banscreen.model import MAX_DB_ID, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty, Subject
@@ -130,21 +131,40 @@ def batch_body_doc(item_schema: dict, what: str) -> dict:
                                                "{row, line, error} for a row that could not be read"}}}
 
 
-def ndjson_stream(items: Iterable, answer: Callable[[int, Any], bytes], size: int) -> StreamingResponse:
+# A batch holds the event loop for this long at most before it gives the turn to the
+# next request in line (api/overload.py): single requests are not stuck behind a batch.
+BATCH_TURN_SECONDS = 0.005
+
+
+def ndjson_stream(scope: dict, items: Iterable, answer: Callable[[int, Any], bytes], size: int) -> StreamingResponse:
     """Each item's answer (a RowError's record as it is) as JSON Lines, in chunks of up
-    to `size` lines with the event loop given back between them, so that a large batch
-    neither hops to a thread per line nor holds up other requests."""
+    to `size` lines, each chunk screened in one turn of the event loop (at most
+    BATCH_TURN_SECONDS), so that a large batch neither hops to a thread per line nor
+    holds up other requests. The caller has already been admitted (`admit`)."""
     async def lines() -> AsyncIterator[bytes]:
-        chunk: list[bytes] = []
-        for number, item in enumerate(items, 1):
-            chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError) else answer(number, item))
-            if len(chunk) >= size:
+        numbered = enumerate(items, 1)
+        done = False
+        while not done:
+            chunk: list[bytes] = []
+            async with cpu_turn(scope, first=False):
+                until = time.perf_counter() + BATCH_TURN_SECONDS
+                for number, item in numbered:
+                    chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError)
+                                 else answer(number, item))
+                    if len(chunk) >= size or time.perf_counter() > until:
+                        break
+                else:
+                    done = True
+            if chunk:
                 yield b"\n".join(chunk) + b"\n"
-                chunk = []
-                await asyncio.sleep(0)
-        if chunk:
-            yield b"\n".join(chunk) + b"\n"
     return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+async def admit(scope: dict) -> None:
+    """Wait for a first turn of the event loop, and be refused (503) if that took longer
+    than the queue bound: before a streamed answer starts, while a 503 can still be sent."""
+    async with cpu_turn(scope):
+        pass
 
 
 def alert_summary(a, s) -> dict:
@@ -182,10 +202,13 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
                              "destinations": [destination_record(d) for d in result.destinations]})
 
     @api.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
-    async def screen_party(body: PartyIn, who: Principal = Depends(screener_role)) -> Response:
-        # On the event loop, not in the thread pool: screening one name takes about
-        # 0.05 ms, less than the hop to a thread and back.
-        return Response(screen_one(body), media_type="application/json")
+    async def screen_party(request: Request, body: PartyIn, who: Principal = Depends(screener_role)) -> Response:
+        # On the event loop, not in the thread pool: screening one name takes well under
+        # a millisecond, less than the hop to a thread and back; in its turn, so that the
+        # loop reads new requests (and refuses them, when full) between two screenings.
+        async with cpu_turn(request.scope):
+            answer = screen_one(body)
+        return Response(answer, media_type="application/json")
 
     @api.post("/v1/screen/batch", tags=["screening"], **batch_body_doc(PartyIn.model_json_schema(), "party"))
     async def screen_batch(request: Request, who: Principal = Depends(screener_role)):
@@ -193,7 +216,8 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         `file`, or a `text/csv` body); the answer streams as JSON Lines, one per party,
         in order. The body is read only after the key is checked."""
         items = await batch_items(request, PartyIn)
-        return ndjson_stream(items, lambda _, party: screen_one(party), 200)
+        await admit(request.scope)
+        return ndjson_stream(request.scope, items, lambda _, party: screen_one(party), 200)
 
     def decide_one(shipment: Shipment, min_score: float) -> bytes:
         """One shipment's answer: its outcome and every reason, as `screen shipments -f json`
@@ -229,7 +253,8 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
             return decide_one(item, DEFAULT_MIN_SCORE)
 
         items = await shipment_batch_items(request, ShipmentIn, from_row)
-        return ndjson_stream(items, answer, 50)
+        await admit(request.scope)
+        return ndjson_stream(request.scope, items, answer, 50)
 
     @api.post("/v1/screen/equipment", tags=["screening"])
     def screen_equipment(body: EquipmentIn, who: Principal = Depends(screener_role)) -> dict:

@@ -25,9 +25,9 @@ def serve(
     max_body_mib: Annotated[float, typer.Option(min=0.01, help="Largest request body, MiB (counted as it "
                                                                "arrives, chunked or not).")] = 5.0,
     max_in_flight: Annotated[int, typer.Option(min=1, help="Requests served at once per worker; past it, 503 with "
-                                                           "Retry-After.")] = 256,
-    max_queue_ms: Annotated[float, typer.Option(min=0.1, help="Refuse new requests (503, Retry-After) while the "
-                                                              "worker is this far behind.")] = 20.0,
+                                                           "Retry-After at once.")] = 100,
+    max_queue_ms: Annotated[float, typer.Option(min=0.1, help="A request that waited longer than this for its turn "
+                                                              "to be screened is refused (503, Retry-After).")] = 1000.0,
     secure_cookies: Annotated[Optional[bool], typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,6 +70,9 @@ def _runs(tokens: Sequence[str]) -> set[str]:
     if len(tokens) > 1:
         keys.add("".join(tokens))
     return {k for k in keys if len(k) >= MIN_JOINED_KEY}
+
+
+_NEVER = np.iinfo(np.int64).max  # a name's first place in a walk that did not reach it
 
 
 def _array(ids: Sequence[int]) -> np.ndarray:
@@ -171,11 +175,13 @@ class NameIndex:
         """Per-process memo of per-token work; not pickled with the index."""
         self._neighbors = lru_cache(maxsize=100_000)(self._neighbors_uncached)
         self._weigh = self.weights.__getitem__  # what features.compare calls per word: no Python frame
+        self._local = threading.local()
         self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_neighbors"], state["_token_info"], state["_weigh"]  # per-process, rebuilt on load
+        for per_process in ("_neighbors", "_token_info", "_weigh", "_local"):  # rebuilt on load
+            del state[per_process]
         state.pop("_np_arrays", None)
         return state
 
@@ -305,12 +311,20 @@ class NameIndex:
             names = np.fromiter(acc.keys(), dtype=np.int64, count=len(acc))
             shared = np.fromiter(acc.values(), dtype=np.float64, count=len(acc))
         else:
+            # Sums into per-thread arrays as long as the index, without sorting: `add.at`
+            # adds in walk order, `minimum.at` keeps each name's first place in the walk
+            # (ufunc.at is defined for repeated indices; a plain assignment is not). Both
+            # arrays are left as they were found.
+            acc, first = self._walk_scratch()
             all_ids = np.concatenate([ids for _, ids in lookups])
             all_w = np.repeat(np.array([w for w, _ in lookups]), sizes)
-            names, first, inverse = np.unique(all_ids, return_index=True, return_inverse=True)
-            shared_all = np.bincount(inverse.ravel(), weights=all_w, minlength=len(names))
-            order = np.argsort(first, kind="stable")  # first met first, as a dict filled by the walk
-            names, shared = names[order], shared_all[order]
+            place = np.arange(len(all_ids))
+            np.minimum.at(first, all_ids, place)
+            names = all_ids[first[all_ids] == place]  # first met first, as a dict filled by the walk
+            np.add.at(acc, all_ids, all_w)
+            shared = acc[names]
+            acc[names] = 0.0
+            first[names] = _NEVER
         nw_all, inside_all = self._arrays()
         nw = nw_all[names]
         denominator = q_weight + nw
@@ -332,6 +346,14 @@ class NameIndex:
         for n_idx, sh, w in zip(names[maybe].tolist(), shared[maybe].tolist(), nw[maybe].tolist()):
             inside = (sh + slack) / w
             within[n_idx] = (ft.CONTAINED_MAX * min(1.0, sh / w), ft.CONTAINED_MAX * min(1.0, inside))
+
+    def _walk_scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's two arrays as long as the index (sums, first places) for `_bounds`:
+        per thread, as a server or a Dask worker may search one index from several."""
+        scratch = getattr(self._local, "walk", None)
+        if scratch is None:
+            scratch = self._local.walk = (np.zeros(len(self.names)), np.full(len(self.names), _NEVER, dtype=np.int64))
+        return scratch
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """`name_weight` and `can_be_inside` as arrays, made once per process."""
