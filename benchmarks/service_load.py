@@ -51,8 +51,10 @@ import os, uvicorn
 from banscreen.api.app import Settings, create_app
 from banscreen.lists.store import ListStore
 from banscreen.store import CaseStore
+import json
+extra = json.loads(os.environ.get("BENCH_SETTINGS") or "{}")  # other service settings, for experiments
 app = create_app(ListStore(os.environ["BANSCREEN_HOME"]), CaseStore(os.environ["BANSCREEN_DB"]),
-                 Settings(rate_per_second=1e6, rate_burst=10**6))
+                 Settings(rate_per_second=1e6, rate_burst=10**6, **extra))
 uvicorn.run(app, host="127.0.0.1", port=int(os.environ["BENCH_PORT"]), log_level="warning",
             loop=os.environ.get("BENCH_LOOP", "auto"), http=os.environ.get("BENCH_HTTP", "auto"))
 """
@@ -84,7 +86,8 @@ class Server:
         else:
             command = [sys.executable, "-m", "banscreen", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                        "--workers", str(workers), "--rate", "1000000", "--burst", "1000000"]
-        self.proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(command, env=env, stderr=open(OUT / "service-server.log", "w"), stdout=subprocess.DEVNULL,
+                                     preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if PIN and workers == 1 else None)
         import httpx
 
         deadline, ready = time.time() + 120, 0
@@ -130,7 +133,9 @@ async def _exchange(reader, writer, payload: bytes) -> int:
 
 
 async def open_loop(port: int, payloads: list[bytes], rate: float, seconds: float, max_connections: int = 256):
-    """(latencies in ms from each request's due time, status counts, requests sent)."""
+    """([(ms from the request's due time, status, ms from when it was sent)], status
+    counts, requests sent). The first counts a server that falls behind (no coordinated
+    omission); the second leaves out the client's own lateness (it shares the cores)."""
     idle: asyncio.Queue = asyncio.Queue()
     opened = 0
     latencies: list[float] = []
@@ -148,6 +153,7 @@ async def open_loop(port: int, payloads: list[bytes], rate: float, seconds: floa
 
     async def one(payload: bytes, due: float):
         conn = await connection()
+        sent_at = time.perf_counter()
         try:
             status = await _exchange(conn[0], conn[1], payload)
             idle.put_nowait(conn)
@@ -156,7 +162,8 @@ async def open_loop(port: int, payloads: list[bytes], rate: float, seconds: floa
             conn[1].close()
             nonlocal opened
             opened -= 1
-        latencies.append(((time.perf_counter() - due) * 1000, status))
+        now = time.perf_counter()
+        latencies.append(((now - due) * 1000, status, (now - sent_at) * 1000))
         statuses[status] = statuses.get(status, 0) + 1
 
     # Connections opened before the clock starts (and warmed by one request each), so
@@ -183,6 +190,9 @@ async def open_loop(port: int, payloads: list[bytes], rate: float, seconds: floa
     return latencies, statuses, total
 
 
+# --pin: one worker on core 0, the clients (wrk, the open-loop client) on core 1, so that
+# neither takes the other's CPU; they still share the machine with whatever else runs.
+PIN = False
 CLIENT_LATE = [0.0]  # how far behind schedule the open-loop client sent, at worst (ms)
 
 
@@ -209,7 +219,7 @@ request = function()
   return wrk.format(nil, "/v1/screen/party", nil, bodies[i])
 end
 """)
-    out = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds:g}s", "--latency",
+    out = subprocess.run([*(["taskset", "-c", "1"] if PIN else []), "wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds:g}s", "--latency",
                           "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
                          timeout=seconds + 60).stdout
 
@@ -269,7 +279,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--label", default="")
     ap.add_argument("--match", action="store_true",
                     help="also run the open loop against the yente-compatible /match/default at the same rate")
+    ap.add_argument("--pin", action="store_true", help="one worker on core 0, the clients on core 1")
     args = ap.parse_args(argv)
+    if args.pin:
+        global PIN
+        PIN = True
+        os.sched_setaffinity(0, {1})  # this process runs the open-loop client and starts wrk
     OUT.mkdir(parents=True, exist_ok=True)
 
     store = bundled_store()
@@ -278,7 +293,13 @@ def main(argv: list[str] | None = None) -> None:
     index = build_index(store, store.select(dt.date.today()).versions)
     names = [q.query for q in generate(index.entries, 5000, seed=41)]
     db = f"sqlite:///{Path(tempfile.mkdtemp()) / 'cases.db'}"
-    server = Server(store.root, db, args.workers, args.server_src, args.plain)
+    home = store.root
+    if args.server_src:  # the lists as that code stores them (its list entries may have other fields)
+        home = Path(tempfile.mkdtemp(prefix="banscreen-bench-"))
+        subprocess.run([sys.executable, "-c", f"from banscreen.lists.store import ListStore; "
+                        f"ListStore({str(home)!r}).ensure_bundled()"], env=dict(os.environ, PYTHONPATH=args.server_src),
+                       check=True, timeout=600)
+    server = Server(home, db, args.workers, args.server_src, args.plain)
     key = server.key
     report: dict = {"date": dt.date.today().isoformat(), "workers": args.workers, "label": args.label,
                     "loadavg_before": os.getloadavg()[0]}
@@ -299,18 +320,23 @@ def main(argv: list[str] | None = None) -> None:
         gc.collect()
         gc.freeze()  # the client's own collections must not show as the server's latency
         latencies, statuses, sent = runner(open_loop(server.port, payloads, rate, min(args.seconds, 30)))
-        ok = [lat for lat, status in latencies if status == 200]
-        refused = [lat for lat, status in latencies if status == 503]
+        ok = [lat for lat, status, _ in latencies if status == 200]
+        refused = [lat for lat, status, _ in latencies if status == 503]
+        ok_sent = [lat for _, status, lat in latencies if status == 200]
+        refused_sent = [lat for _, status, lat in latencies if status == 503]
         report["open_loop"] = {"rate": round(rate, 1), "requests": sent, "statuses": statuses,
                                "p50_ms": percentile(ok, 0.5), "p99_ms": percentile(ok, 0.99),
                                "max_ms": round(max(ok), 2) if ok else None,
                                "refused_p99_ms": percentile(refused, 0.99) if refused else None,
+                               "from_send": {"p50_ms": percentile(ok_sent, 0.5), "p99_ms": percentile(ok_sent, 0.99),
+                                             "refused_p50_ms": percentile(refused_sent, 0.5) if refused else None,
+                                             "refused_p99_ms": percentile(refused_sent, 0.99) if refused else None},
                                "client_late_ms": round(CLIENT_LATE[0], 1)}
         if args.match:
             match_payloads = [request_bytes(n, key, server.port, "match") for n in names]
             gc.collect()
             latencies, statuses, sent = runner(open_loop(server.port, match_payloads, rate, min(args.seconds, 30)))
-            ok = [lat for lat, status in latencies if status == 200]
+            ok = [lat for lat, status, _ in latencies if status == 200]
             report["open_loop_match"] = {"rate": round(rate, 1), "requests": sent, "statuses": statuses,
                                          "p50_ms": percentile(ok, 0.5), "p99_ms": percentile(ok, 0.99),
                                          "max_ms": round(max(ok), 2) if ok else None}
@@ -324,14 +350,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"banscreen service, {args.workers} worker(s){' [' + args.label + ']' if args.label else ''}, "
           f"load average {report['loadavg_before']:.2f} before, {report['loadavg_after']:.2f} after")
     if "closed_loop" in report:
-        print("| closed loop clients | req/s | p50 ms | p99 ms | non-2xx |")
-        print("|---|---|---|---|---|")
+        print("| closed loop clients | req/s | answered/s | p50 ms | p99 ms | non-2xx |")
+        print("|---|---|---|---|---|---|")
         for r in report["closed_loop"]:
-            print(f"| {r['clients']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
+            print(f"| {r['clients']} | {r['rps']:,.0f} | {r['ok_rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+                  f"| {r['non_2xx']} |")
     o = report["open_loop"]
     print(f"open loop at {o['rate']:,.0f} req/s for {min(args.seconds, 30):g} s: {o['requests']} requests, "
           f"statuses {o['statuses']}; answered: p50 {o['p50_ms']} ms, p99 {o['p99_ms']} ms, max {o['max_ms']} ms; "
-          f"refused: p99 {o['refused_p99_ms']} ms; the client fell behind by up to {o['client_late_ms']} ms")
+          f"refused: p99 {o['refused_p99_ms']} ms; the client fell behind by up to {o['client_late_ms']} ms; "
+          f"from when each was sent: answered p50 {o['from_send']['p50_ms']} / p99 {o['from_send']['p99_ms']} ms, "
+          f"refused p50 {o['from_send']['refused_p50_ms']} / p99 {o['from_send']['refused_p99_ms']} ms")
     if "open_loop_match" in report:
         m = report["open_loop_match"]
         print(f"/match/default (yente-compatible) at the same {m['rate']:,.0f} req/s: {m['requests']} requests, "

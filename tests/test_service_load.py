@@ -122,6 +122,28 @@ def test_between_two_turns_the_loop_serves_health_and_refuses_past_the_in_flight
     assert finished[2:] == ["/v1/screen/party 200"] * 6
 
 
+def test_while_the_first_in_line_has_waited_past_the_shed_delay_new_requests_are_refused():
+    finished: list[str] = []
+
+    async def scenario():
+        overload = Overload(_turn_app([], hold=0.03), max_in_flight=100, max_queue_seconds=10,
+                            shed_queue_seconds=0.05)
+        queued = [asyncio.create_task(_request(overload, "/v1/screen/party", finished)) for _ in range(4)]
+        await asyncio.sleep(0.001)
+        # the line is young: this one queues
+        queued.append(asyncio.create_task(_request(overload, "/v1/screen/party?early", finished)))
+        await asyncio.sleep(0.06)  # the second in line has now waited 61 ms
+        await asyncio.gather(_request(overload, "/v1/screen/party?late", finished),
+                             _request(overload, "/v1/health", finished))
+        await asyncio.gather(*queued)
+        return overload.shed
+    assert asyncio.run(scenario()) == 1
+    # both answered before the third in line is served (two were done by then)
+    assert finished.index("/v1/screen/party?late 503") < 4 and "/v1/screen/party?early 200" in finished
+    assert finished.index("/v1/health 200") < 4 and finished.count("/v1/screen/party 200") == 4
+    assert len(finished) == 7
+
+
 def test_the_loop_polls_between_two_turns_of_blocking_work():
     """Turns pass through futures, so the loop runs its timers and reads its sockets
     between two pieces of blocking work: what arrives meanwhile waits one turn, not

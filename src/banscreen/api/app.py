@@ -37,7 +37,8 @@ class Settings:
     session_hours: int = 8
     refresh_hours: float = 0.0  # > 0: fetch the configured lists and switch versions this often
     hooks_every_seconds: float = 10.0  # > 0: queue and send webhook deliveries this often
-    max_in_flight: int = 100  # requests being served at once, per worker; past it: 503 + Retry-After
+    max_in_flight: int = 64  # requests being served at once, per worker; past it: 503 + Retry-After
+    shed_queue_ms: float = 50.0  # while the first request in line has waited longer, new ones get 503
     max_queue_ms: float = 1000.0  # a request that waited longer for its turn gets 503 (api/overload.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
@@ -101,8 +102,8 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                               "alerts. Authenticate with an API key in the X-API-Key header.")
 
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Overload, max_in_flight=settings.max_in_flight,
-                       max_queue_seconds=settings.max_queue_ms / 1000)  # outermost: refuses before anything else
+    app.add_middleware(Overload, max_in_flight=settings.max_in_flight, max_queue_seconds=settings.max_queue_ms / 1000,
+                       shed_queue_seconds=settings.shed_queue_ms / 1000)  # outermost: refuses before anything else
 
     @app.exception_handler(Exception)
     async def no_traces(request: Request, exc: Exception):  # never a stack trace in a response
@@ -158,5 +159,6 @@ def app_from_env() -> FastAPI:
                         rate_burst=int(env("BANSCREEN_BURST") or Settings.rate_burst),
                         max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes),
                         max_in_flight=int(env("BANSCREEN_MAX_IN_FLIGHT") or Settings.max_in_flight),
-                        max_queue_ms=float(env("BANSCREEN_MAX_QUEUE_MS") or Settings.max_queue_ms))
+                        max_queue_ms=float(env("BANSCREEN_MAX_QUEUE_MS") or Settings.max_queue_ms),
+                        shed_queue_ms=float(env("BANSCREEN_SHED_QUEUE_MS") or Settings.shed_queue_ms))
     return create_app(store, CaseStore(env("BANSCREEN_DB") or None), settings)

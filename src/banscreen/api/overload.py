@@ -1,18 +1,25 @@
-"""Overload is answered, not queued. Two bounds:
+"""Overload is answered, not queued. Screening takes the event loop's CPU in *turns*
+(`Turns`): one piece of work per loop pass, in arrival order, so that between two
+pieces the loop reads its sockets again. Three bounds:
 
 - requests in flight (begun and not finished) past `max_in_flight`: refused as they
   arrive, before anything else is done for them;
-- time in the queue past `max_queue_seconds`: screening takes the event loop's CPU in
-  *turns* (`Turns`), one piece of work per loop pass, in arrival order, so that between
-  two pieces the loop reads the sockets again. A request whose turn comes after it has
-  waited longer than the bound since it arrived is refused then, not served late.
+- the queue's delay past `shed_queue_seconds`: while the request first in line for a
+  turn has waited longer than that, new requests are refused as they arrive (they
+  would wait at least as long);
+- time in the queue past `max_queue_seconds`: a request whose turn comes after it has
+  waited longer than that since it arrived is refused then, not served late.
 
-Because the loop polls the sockets between turns, a request that finds the worker full
-is refused within about one turn (a fraction of a millisecond for one party), not after
-the whole queue ahead of it, and the requests that are accepted wait at most
-`max_in_flight` turns. The answer is 503 with `Retry-After`, so a burst past capacity
-costs its callers a retry instead of minutes in a queue. `/v1/health` and `/v1/ready`
-are never refused: a load balancer must be able to tell "busy" from "down"."""
+The in-flight bound is what keeps the answered requests quick under a burst: a line of
+64 requests is about 30 ms of screening at 2,000 parties/s, so a steady crowd of 64
+clients is served without refusals while a flood past capacity waits no longer than
+that (benchmarks/service_load.py; a delay bound alone lets a flood in before it reacts,
+and a bound on the delay predicted from the line's length refused a steady crowd too,
+whose refused clients came straight back). Because the loop polls the sockets between
+turns, a request that finds the worker full is refused within about one turn (a
+fraction of a millisecond for one party), not after the whole queue ahead of it. The answer is 503 with `Retry-After`, so a burst past
+capacity costs its callers a retry instead of minutes in a queue. `/v1/health` and
+`/v1/ready` are never refused: a load balancer must be able to tell "busy" from "down"."""
 
 from __future__ import annotations
 
@@ -51,21 +58,30 @@ class Turns:
 
     def __init__(self) -> None:
         self.busy = False
-        self.waiting: deque[asyncio.Future] = deque()
+        self.waiting: deque[tuple[asyncio.Future, float]] = deque()  # (turn, loop time it began waiting)
 
-    async def take(self) -> None:
+    def delay(self, now: float) -> float:
+        """How long the request first in line has waited (0 with nobody waiting)."""
+        while self.waiting and self.waiting[0][0].done():  # (cancelled: left the line)
+            self.waiting.popleft()
+        return now - self.waiting[0][1] if self.waiting else 0.0
+
+    async def take(self, since: float | None = None) -> None:
+        """Wait for the turn; `since`: when the caller began waiting (now if None)."""
         if not self.busy:
             self.busy = True
             return
-        turn = asyncio.get_running_loop().create_future()
-        self.waiting.append(turn)
+        loop = asyncio.get_running_loop()
+        turn = loop.create_future()
+        waiter = (turn, loop.time() if since is None else since)
+        self.waiting.append(waiter)
         try:
             await turn
         except asyncio.CancelledError:  # the client went away while waiting
             if turn.done() and not turn.cancelled():
                 self.give()  # the turn had been handed over: pass it on
-            else:
-                self.waiting.remove(turn)
+            elif waiter in self.waiting:
+                self.waiting.remove(waiter)
             raise
 
     def give(self) -> None:
@@ -75,7 +91,7 @@ class Turns:
     def _hand_over(self) -> bool:
         """Pass the turn to the first live waiter (`busy` stays set); False if none."""
         while self.waiting:
-            turn = self.waiting.popleft()
+            turn, _ = self.waiting.popleft()
             if not turn.done():
                 turn.set_result(None)
                 return True
@@ -87,11 +103,14 @@ class Turns:
 
 
 class Overload:
-    """Pure ASGI middleware: counts requests in flight, refuses past the bound, and
-    stamps each request's arrival for the queue bound checked at its first turn."""
+    """Pure ASGI middleware: counts requests in flight, refuses past the in-flight bound
+    or while the queue's delay is past `shed_queue_seconds`, and stamps each request's
+    arrival for the queue bound checked at its first turn."""
 
-    def __init__(self, app, max_in_flight: int = 100, max_queue_seconds: float = 1.0, retry_after: int = 1):
+    def __init__(self, app, max_in_flight: int = 64, max_queue_seconds: float = 1.0,
+                 shed_queue_seconds: float = 0.05, retry_after: int = 1):
         self.app, self.max_in_flight, self.max_queue = app, max_in_flight, max_queue_seconds
+        self.shed_queue = shed_queue_seconds
         self.retry_after = str(retry_after)
         self.in_flight = 0
         self.shed = 0
@@ -117,9 +136,9 @@ class Overload:
         refuse it (Overloaded) if it has waited past the queue bound since it arrived;
         a batch already streaming takes its later turns without that check."""
         turns = self.turns()
-        await turns.take()
+        arrived = scope.get(ARRIVED)
+        await turns.take(arrived if first else None)
         try:
-            arrived = scope.get(ARRIVED)
             if first and arrived is not None and asyncio.get_running_loop().time() - arrived > self.max_queue:
                 self._refused("queued past the bound")
                 raise Overloaded(self.retry_after)
@@ -130,15 +149,17 @@ class Overload:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if scope["path"] not in EXEMPT and self.in_flight >= self.max_in_flight:
-            self._refused("in flight")
+        now = asyncio.get_running_loop().time()
+        if scope["path"] not in EXEMPT and (self.in_flight >= self.max_in_flight
+                                            or self.turns().delay(now) > self.shed_queue):
+            self._refused("in flight or queue delay")
             await send({"type": "http.response.start", "status": 503,
                         "headers": [(b"content-type", b"application/json"),
                                     (b"retry-after", self.retry_after.encode()),
                                     (b"content-length", str(len(BODY)).encode())]})
             await send({"type": "http.response.body", "body": BODY})
             return
-        scope[ARRIVED] = asyncio.get_running_loop().time()
+        scope[ARRIVED] = now
         scope[TURNS] = self
         self.in_flight += 1
         try:

@@ -137,26 +137,27 @@ BATCH_TURN_SECONDS = 0.005
 
 
 def ndjson_stream(scope: dict, items: Iterable, answer: Callable[[int, Any], bytes], size: int) -> StreamingResponse:
-    """Each item's answer (a RowError's record as it is) as JSON Lines, in chunks of up
-    to `size` lines, each chunk screened in one turn of the event loop (at most
-    BATCH_TURN_SECONDS), so that a large batch neither hops to a thread per line nor
-    holds up other requests. The caller has already been admitted (`admit`)."""
+    """Each item's answer (a RowError's record as it is) as JSON Lines, sent in chunks of
+    `size` lines, screened in turns of the event loop of at most BATCH_TURN_SECONDS each
+    (api/overload.py), so that a large batch neither hops to a thread per line nor holds
+    up other requests. The caller has already been admitted (`admit`)."""
     async def lines() -> AsyncIterator[bytes]:
         numbered = enumerate(items, 1)
+        chunk: list[bytes] = []
         done = False
         while not done:
-            chunk: list[bytes] = []
             async with cpu_turn(scope, first=False):
                 until = time.perf_counter() + BATCH_TURN_SECONDS
                 for number, item in numbered:
                     chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError)
                                  else answer(number, item))
-                    if len(chunk) >= size or time.perf_counter() > until:
+                    if time.perf_counter() > until:
                         break
                 else:
                     done = True
-            if chunk:
+            if len(chunk) >= size or (done and chunk):
                 yield b"\n".join(chunk) + b"\n"
+                chunk = []
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 

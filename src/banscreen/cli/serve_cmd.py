@@ -25,7 +25,10 @@ def serve(
     max_body_mib: Annotated[float, typer.Option(min=0.01, help="Largest request body, MiB (counted as it "
                                                                "arrives, chunked or not).")] = 5.0,
     max_in_flight: Annotated[int, typer.Option(min=1, help="Requests served at once per worker; past it, 503 with "
-                                                           "Retry-After at once.")] = 100,
+                                                           "Retry-After at once.")] = 64,
+    shed_queue_ms: Annotated[float, typer.Option(min=0.1, help="While the request first in line has waited this "
+                                                               "long, refuse new ones at once (503, Retry-After).")
+                             ] = 50.0,
     max_queue_ms: Annotated[float, typer.Option(min=0.1, help="A request that waited longer than this for its turn "
                                                               "to be screened is refused (503, Retry-After).")] = 1000.0,
     secure_cookies: Annotated[Optional[bool], typer.Option(
@@ -52,6 +55,7 @@ def serve(
     os.environ["BANSCREEN_RATE"], os.environ["BANSCREEN_BURST"] = str(rate), str(burst)
     os.environ["BANSCREEN_MAX_BODY"] = str(int(max_body_mib * 2**20))
     os.environ["BANSCREEN_MAX_IN_FLIGHT"], os.environ["BANSCREEN_MAX_QUEUE_MS"] = str(max_in_flight), str(max_queue_ms)
+    os.environ["BANSCREEN_SHED_QUEUE_MS"] = str(shed_queue_ms)
     os.environ["BANSCREEN_SECURE_COOKIES"] = {True: "1", False: "0", None: ""}[secure_cookies]
     store = list_store(home)
     store.ensure_bundled()
