@@ -7,6 +7,7 @@ clients on the same machine, each run bounded in time (it stops by itself).
     python -m benchmarks.service_load --sweep                # capacity: closed loop at 1/4/16/64 clients,
                                                              # then an overload run at 2x the best
     python -m benchmarks.service_load --sweep --server-src /path/to/old/src   # the same against other code
+    python -m benchmarks.service_load --sweep --pin --batch 20000   # worker on core 0, clients on core 1
 
 Closed loop uses `wrk` (Debian's package; installed with apt-get when missing and run as
 root). Open loop uses a small asyncio client written here on raw keep-alive connections:
