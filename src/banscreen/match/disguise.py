@@ -162,8 +162,17 @@ class Segment:
     aside: str  # the words set aside
 
 
+# Something at least one of the patterns above needs; most names have none of it, and
+# looking for these first costs a tenth of running the patterns.
+_MAY_DECORATE = re.compile(r"[/()\[\]\-–—|;#\d]|c\s*/|care|behalf|account|dba|doing|trading|acting|through|agent|"
+                           r"attn|attention|known|branch|office|subsidiary|division|plant|factory|warehouse|outlet",
+                           re.I)
+
+
 def segments(text: str) -> list[Segment]:
     """The parts of a decorated name to search besides the whole; none for a plain name."""
+    if not _MAY_DECORATE.search(text):
+        return []
     out: list[Segment] = []
     seen = {text.strip().casefold()}
 

@@ -177,10 +177,12 @@ class NameIndex:
         self._weigh = self.weights.__getitem__  # what features.compare calls per word: no Python frame
         self._local = threading.local()
         self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
+        # a list word's postings as an array, made once (many query words reach it)
+        self._postings_array = lru_cache(maxsize=100_000)(lambda tok: _array(self.postings[tok]))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for per_process in ("_neighbors", "_token_info", "_weigh", "_local"):  # rebuilt on load
+        for per_process in ("_neighbors", "_token_info", "_postings_array", "_weigh", "_local"):  # rebuilt on load
             del state[per_process]
         state.pop("_np_arrays", None)
         return state
@@ -202,13 +204,13 @@ class NameIndex:
         own = self.weight(tok)
         if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
             ids = self.postings.get(tok)
-            return (min(own, self._min_weight), [(own, _array(ids))] if ids else [],
+            return (min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
                     nm.INITIAL_SIMILARITY * self._max_weight, ())
         neighbors = self._neighbors(tok)
         # a matched token weighs what its list token weighs (names.token_feature): its
         # lightest possible weight keeps the bound an upper bound
         lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
-        lookups = [(s * self.weight(c), _array(self.postings[c])) for c, s in neighbors]
+        lookups = [(s * self.weight(c), self._postings_array(c)) for c, s in neighbors]
         joined = self.joined_postings.get(tok, ()) if len(tok) >= MIN_JOINED_KEY else ()
         return lightest, lookups, 0.0, joined  # query "alqaida" ~ list "al qaida"
 
@@ -299,32 +301,43 @@ class NameIndex:
         """The names the walked postings reach, with what each shares with the query (the
         weights of the postings that hold it, summed in walk order), into `out` when
         their bound reaches `cutoff`, else into `within` when they may lie whole inside
-        the query. Vectorized (numpy): the walk is the search's inner loop; names keep
-        the order in which the walk first met them, and every sum is taken in the
-        order a loop over the postings would take it, so the floats are the same."""
+        the query. Vectorized (numpy) past SMALL_WALK postings: the walk is the
+        search's inner loop; names keep the order in which the walk first met them, and
+        every sum is taken in the order a loop over the postings would take it, so the
+        floats are the same either way."""
         sizes = [len(ids) for _, ids in lookups]
-        if sum(sizes) <= SMALL_WALK:  # a short walk: a dict is quicker than numpy's set-up
+        inside_needed = cutoff / ft.CONTAINED_MAX if query_tokens > 1 else math.inf
+        if sum(sizes) <= SMALL_WALK:
+            # A short walk: plain Python is quicker than numpy's set-up, with the same
+            # float operations in the same order as the arrays below.
             acc: dict[int, float] = defaultdict(float)
             for w, ids in lookups:
                 for n_idx in ids.tolist():
                     acc[n_idx] += w
-            names = np.fromiter(acc.keys(), dtype=np.int64, count=len(acc))
-            shared = np.fromiter(acc.values(), dtype=np.float64, count=len(acc))
-        else:
-            # Sums into per-thread arrays as long as the index, without sorting: `add.at`
-            # adds in walk order, `minimum.at` keeps each name's first place in the walk
-            # (ufunc.at is defined for repeated indices; a plain assignment is not). Both
-            # arrays are left as they were found.
-            acc, first = self._walk_scratch()
-            all_ids = np.concatenate([ids for _, ids in lookups])
-            all_w = np.repeat(np.array([w for w, _ in lookups]), sizes)
-            place = np.arange(len(all_ids))
-            np.minimum.at(first, all_ids, place)
-            names = all_ids[first[all_ids] == place]  # first met first, as a dict filled by the walk
-            np.add.at(acc, all_ids, all_w)
-            shared = acc[names]
-            acc[names] = 0.0
-            first[names] = _NEVER
+            name_weight, can_be_inside = self.name_weight, self.can_be_inside
+            for n_idx, sh in acc.items():
+                w = name_weight[n_idx]
+                denominator = q_weight + w
+                b = 2 * (sh + slack) / denominator
+                if b >= cutoff:
+                    out[n_idx] = (2 * sh / denominator, b if b < 1.0 else 1.0)
+                elif can_be_inside[n_idx] and sh >= CONTAINED_SHARED * w and sh + slack >= inside_needed * w:
+                    within[n_idx] = (ft.CONTAINED_MAX * min(1.0, sh / w), ft.CONTAINED_MAX * min(1.0, (sh + slack) / w))
+            return
+        # Sums into per-thread arrays as long as the index, without sorting: `add.at`
+        # adds in walk order, `minimum.at` keeps each name's first place in the walk
+        # (ufunc.at is defined for repeated indices; a plain assignment is not). Both
+        # arrays are left as they were found.
+        sums, first = self._walk_scratch()
+        all_ids = np.concatenate([ids for _, ids in lookups])
+        all_w = np.repeat(np.array([w for w, _ in lookups]), sizes)
+        place = np.arange(len(all_ids))
+        np.minimum.at(first, all_ids, place)
+        names = all_ids[first[all_ids] == place]  # first met first, as a dict filled by the walk
+        np.add.at(sums, all_ids, all_w)
+        shared = sums[names]
+        sums[names] = 0.0
+        first[names] = _NEVER
         nw_all, inside_all = self._arrays()
         nw = nw_all[names]
         denominator = q_weight + nw
@@ -339,7 +352,6 @@ class NameIndex:
         # name of two words or more, or of one word with a legal form. (A contained
         # name's distinctive words, half its weight or more, are rare enough to be
         # walked: they are in `shared`.)
-        inside_needed = cutoff / ft.CONTAINED_MAX if query_tokens > 1 else math.inf
         with np.errstate(invalid="ignore"):  # inf * 0 is no match, as in Python
             maybe = ~passes & (shared >= CONTAINED_SHARED * nw) & (shared + slack >= inside_needed * nw) \
                 & inside_all[names]
