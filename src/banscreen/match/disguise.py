@@ -162,16 +162,25 @@ class Segment:
     aside: str  # the words set aside
 
 
-# Something at least one of the patterns above needs; most names have none of it, and
-# looking for these first costs a tenth of running the patterns.
-_MAY_DECORATE = re.compile(r"[/()\[\]\-–—|;#\d]|c\s*/|care|behalf|account|dba|doing|trading|acting|through|agent|"
-                           r"attn|attention|known|branch|office|subsidiary|division|plant|factory|warehouse|outlet",
-                           re.I)
+# Something at least one of the patterns above needs: a character, or a word. Most names
+# have none of them, and looking for these first (a character class, then plain
+# substrings) costs a tenth of running the patterns.
+_DECORATING_CHARACTER = re.compile(r"[/()\[\]\-–—|;#\d]")
+_DECORATING_WORDS = ("care", "behalf", "account", "dba", "doing", "trading", "acting", "through", "agent", "attn",
+                     "attention", "known", "branch", "office", "subsidiary", "division", "plant", "factory",
+                     "warehouse", "outlet")
+
+
+def _may_be_decorated(text: str) -> bool:
+    if _DECORATING_CHARACTER.search(text):
+        return True
+    folded = text.casefold()
+    return any(word in folded for word in _DECORATING_WORDS)
 
 
 def segments(text: str) -> list[Segment]:
     """The parts of a decorated name to search besides the whole; none for a plain name."""
-    if not _MAY_DECORATE.search(text):
+    if not _may_be_decorated(text):
         return []
     out: list[Segment] = []
     seen = {text.strip().casefold()}

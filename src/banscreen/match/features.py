@@ -79,23 +79,23 @@ def token_feature(
     if pairs is None:
         pairs = align_tokens(q, c, similarity)
     wc = [weight(tok) for tok in c]
-    matched_q: set[int] = set()
-    matched_c: set[int] = set()
+    matched_q = [False] * len(q)
+    matched_c = [False] * len(c)
     gained = 0.0
     parts = []
     for i, j, s in pairs:
         # A matched query token weighs what the list token it matched weighs: a typo
         # makes a token unseen, which must not make it count more.
         gained += s * 2 * wc[j]
-        matched_q.add(i)
-        matched_c.add(j)
+        matched_q[i] = matched_c[j] = True
         parts.append(f"{q[i]}={c[j]}" if s == 1.0 else f"{q[i]}~{c[j]}({s:.2f})")
-    total = sum(2 * wc[j] for j in matched_c)
-    total += sum(weight(q[i]) * _unmatched_share(q[i]) for i in range(len(q)) if i not in matched_q)
-    total += sum(wc[j] * _unmatched_share(c[j]) for j in range(len(c)) if j not in matched_c)
+    # (sums in index order, as before: the same floats to the last digit)
+    total = sum(2 * wc[j] for j in range(len(c)) if matched_c[j])
+    missing_q = [q[i] for i in range(len(q)) if not matched_q[i]]
+    missing_c = [c[j] for j in range(len(c)) if not matched_c[j]]
+    total += sum(weight(tok) * _unmatched_share(tok) for tok in missing_q)
+    total += sum(wc[j] * _unmatched_share(c[j]) for j in range(len(c)) if not matched_c[j])
     score = gained / total if total else 0.0
-    missing_q = [q[i] for i in range(len(q)) if i not in matched_q]
-    missing_c = [c[j] for j in range(len(c)) if j not in matched_c]
     detail = ", ".join(parts) or "no token in common"
     if missing_q:
         detail += f"; only in query: {' '.join(missing_q)}"

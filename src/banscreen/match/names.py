@@ -451,21 +451,23 @@ def align_tokens(
     query: Sequence[str], candidate: Sequence[str], similarity: Similarity = token_similarity
 ) -> list[tuple[int, int, float]]:
     """Pair query and candidate tokens one-to-one, most similar first, in any order."""
+    same_is_one = similarity is token_similarity or similarity is cross_script_similarity
     pairs = []
     for i, q in enumerate(query):
         for j, c in enumerate(candidate):
-            s = similarity(q, c)
+            s = 1.0 if same_is_one and q == c else similarity(q, c)  # (the same word: no cache lookup)
             if s > 0.0:
                 pairs.append((s, -abs(i - j), i, j))
+    if len(pairs) < 2:
+        return [(i, j, s) for s, _, i, j in pairs]
     pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
+    used_q = [False] * len(query)
+    used_c = [False] * len(candidate)
     out = []
     for s, _, i, j in pairs:
-        if i in used_q or j in used_c:
+        if used_q[i] or used_c[j]:
             continue
-        used_q.add(i)
-        used_c.add(j)
+        used_q[i] = used_c[j] = True
         out.append((i, j, s))
     return out
 
