@@ -304,8 +304,14 @@ def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
             keep[k] = False
         legal.append(canonical)
     core = [tok for tok, k in zip(original, keep) if k]
-    if not core:  # a name that is nothing but a legal form keeps its tokens
-        return original, []
+    if not core:
+        # A name that is nothing but legal forms keeps its first as its words ("CORP
+        # Co., Ltd." is a company called Corp, a Co., Ltd.); one legal form alone
+        # keeps its tokens.
+        if len(legal) < 2:
+            return original, []
+        first_end = spans[0][1]
+        return original[:first_end], legal[1:]
     return core, legal
 
 
