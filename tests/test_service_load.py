@@ -217,3 +217,37 @@ def test_postgres_key_changes_reach_another_process_by_notify(postgres):
     while there.key_changes() == seen and time.time() < deadline:
         time.sleep(0.01)
     assert there.key_changes() != seen
+
+
+def test_a_real_worker_past_its_in_flight_bound_refuses_at_once_and_health_stays_up(served_home):  # noqa: F811
+    """`banscreen serve --max-in-flight 4` on a loopback port: four long batches fill it;
+    single requests sent meanwhile are refused (503, Retry-After) and health answers;
+    once the batches are done, a single request is served again."""
+    home, db, keys = served_home
+    server = Served(home, db, "--max-in-flight", "4", "--rate", "100000", "--burst", "100000")
+    names = "name\n" + "\n".join(f"Trading Company {i} Huawei Technologies Co Ltd" for i in range(2500)) + "\n"
+    headers = {**h(keys["screener"]), "Content-Type": "text/csv"}
+
+    async def scenario():
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+            async def batch():
+                async with client.stream("POST", "/v1/screen/batch", content=names, headers=headers) as r:
+                    return r.status_code, sum(1 for _ in [line async for line in r.aiter_lines() if line])
+            batches = [asyncio.create_task(batch()) for _ in range(4)]
+            await asyncio.sleep(0.5)  # all four are being screened, in turns
+            singles = await asyncio.gather(*(client.post("/v1/screen/party", json={"name": "ZTE Corporation"},
+                                                         headers=h(keys["screener"])) for _ in range(8)))
+            health = await client.get("/v1/health")
+            done = await asyncio.gather(*batches)
+            after = await client.post("/v1/screen/party", json={"name": "ZTE Corporation"},
+                                      headers=h(keys["screener"]))
+            return singles, health, done, after
+    try:
+        singles, health, done, after = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert done == [(200, 2500)] * 4
+    assert [r.status_code for r in singles] == [503] * 8
+    assert all(r.headers["retry-after"] == "1" and "capacity" in r.json()["detail"] for r in singles)
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert after.status_code == 200 and after.json()["matches"]
