@@ -56,6 +56,9 @@ def test_a_request_whose_turn_comes_past_the_queue_bound_gets_503(bundled_home, 
     assert r.status_code == 503 and r.headers["retry-after"] == "1" and "capacity" in r.json()["detail"]
     r = client.post("/v1/screen/batch", json=[{"name": "ZTE Corporation"}], headers=h(keys["screener"]))
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    r = client.post("/match/default", headers=h(keys["screener"]),
+                    json={"queries": {"q": {"schema": "Company", "properties": {"name": ["ZTE Corporation"]}}}})
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"  # the yente-compatible match too
     assert client.get("/v1/health").status_code == 200 and client.get("/v1/ready").status_code == 200
 
 

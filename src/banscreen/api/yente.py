@@ -26,10 +26,11 @@ import logging
 import re
 from typing import Any, Optional
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
+from banscreen.api.overload import cpu_turn
 from banscreen.api.state import LoadedLists
 from banscreen.match.index import Hit, NameIndex
 from banscreen.model import ListEntry, Role
@@ -163,27 +164,23 @@ def router(lists: LoadedLists, auth: Auth) -> APIRouter:
         return chosen - set(exclude)
 
     @api.post("/match/{dataset}", tags=["yente"])
-    def match(body: MatchRequest = Body(...), dataset: str = Path(max_length=100),
+    async def match(request: Request, body: MatchRequest = Body(...), dataset: str = Path(max_length=100),
               limit: int = Query(5, ge=1, le=500), threshold: float = Query(0.70, ge=0.0, le=1.0),
               cutoff: float = Query(0.50, ge=0.0, le=1.0), algorithm: str = Query(ALGORITHM, max_length=60),
               include_dataset: list[str] = Query([]), exclude_dataset: list[str] = Query([]),
               exclude_entity_ids: list[str] = Query([]), changed_since: Optional[dt.date] = None,
               fuzzy: Optional[bool] = None, banscreen_as_of: Optional[dt.date] = None,
               who: Principal = Depends(screener_role)) -> dict:
-        """Match up to 100 entity queries, yente's way (see the module's docstring)."""
+        """Match up to 100 entity queries, yente's way (see the module's docstring). On the
+        event loop, each query in a turn of its own (api/overload.py), as the party screen."""
         if algorithm not in ALGORITHMS:
             raise HTTPException(400, f"unknown algorithm {algorithm!r}; algorithms: {', '.join(ALGORITHMS)}")
         cat, labels = catalog()
         allowed = datasets_for(dataset, include_dataset, exclude_dataset)
         as_of = banscreen_as_of or dt.date.today()
         excluded = set(exclude_entity_ids)
-        responses = {}
-        for name, query in body.queries.items():
-            kinds = KINDS_OF_SCHEMA.get(query.schema_)
-            if kinds is None:
-                responses[name] = {"status": 400, "error": f"schema {query.schema_!r} cannot be matched; schemata: "
-                                                          f"{', '.join(KINDS_OF_SCHEMA)}"}
-                continue
+
+        def answer(query: EntityQuery, kinds) -> dict:
             hits = _search(cat, query, as_of, min(cutoff, threshold))
             results = []
             for position, hit in hits:
@@ -199,9 +196,21 @@ def router(lists: LoadedLists, auth: Auth) -> APIRouter:
                 entity_["explanations"] = _explanations(hit)
                 results.append(entity_)
             results = results[:limit]
-            responses[name] = {"status": 200, "results": results,
-                               "total": {"value": sum(r["match"] for r in results), "relation": "eq"},
-                               "query": {"schema": query.schema_, "properties": query.properties}}
+            return {"status": 200, "results": results,
+                    "total": {"value": sum(r["match"] for r in results), "relation": "eq"},
+                    "query": {"schema": query.schema_, "properties": query.properties}}
+
+        responses: dict[str, dict] = {}
+        first = True
+        for name, query in body.queries.items():
+            kinds = KINDS_OF_SCHEMA.get(query.schema_)
+            if kinds is None:
+                responses[name] = {"status": 400, "error": f"schema {query.schema_!r} cannot be matched; schemata: "
+                                                          f"{', '.join(KINDS_OF_SCHEMA)}"}
+                continue
+            async with cpu_turn(request.scope, first=first):
+                first = False
+                responses[name] = answer(query, kinds)
         return {"responses": responses, "limit": limit}
 
     @api.get("/entities/{entity_id}", tags=["yente"])
