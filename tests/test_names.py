@@ -224,3 +224,12 @@ def test_search_is_the_same_in_every_process():
         traces.append(run.stdout)
     assert traces[0].count("\n") == 7
     assert all(trace == traces[0] for trace in traces)
+
+
+def test_russian_llc_as_ofac_spells_it_and_a_liechtenstein_anstalt_are_legal_forms():
+    """OFAC writes ООО "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU" (its own mix of the
+    two transliterations); an Anstalt is Liechtenstein's establishment."""
+    llc = nm.normalize("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU ROMASHKA")
+    assert llc.tokens == ("romashka",) and llc.legal == ("llc",)
+    assert score("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU ROMASHKA", "ROMASHKA, OOO") == 1.0
+    assert score("Alpenblick Handels Anstalt", "ALPENBLICK HANDELS ESTABLISHMENT") == 1.0
