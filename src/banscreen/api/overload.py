@@ -17,9 +17,11 @@ that (benchmarks/service_load.py; a delay bound alone lets a flood in before it 
 and a bound on the delay predicted from the line's length refused a steady crowd too,
 whose refused clients came straight back). Because the loop polls the sockets between
 turns, a request that finds the worker full is refused within about one turn (a
-fraction of a millisecond for one party), not after the whole queue ahead of it. The answer is 503 with `Retry-After`, so a burst past
-capacity costs its callers a retry instead of minutes in a queue. `/v1/health` and
-`/v1/ready` are never refused: a load balancer must be able to tell "busy" from "down"."""
+fraction of a millisecond for one party), not after the whole queue ahead of it.
+
+The answer is 503 with `Retry-After`, so a burst past capacity costs its callers a
+retry instead of minutes in a queue. `/v1/health` and `/v1/ready` are never refused:
+a load balancer must be able to tell "busy" from "down"."""
 
 from __future__ import annotations
 
