@@ -233,3 +233,16 @@ def test_russian_llc_as_ofac_spells_it_and_a_liechtenstein_anstalt_are_legal_for
     assert llc.tokens == ("romashka",) and llc.legal == ("llc",)
     assert score("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU ROMASHKA", "ROMASHKA, OOO") == 1.0
     assert score("Alpenblick Handels Anstalt", "ALPENBLICK HANDELS ESTABLISHMENT") == 1.0
+
+
+def test_turkish_and_lithuanian_legal_forms_and_acronyms_that_skip_particles():
+    ltd = nm.normalize("Yildiz Gida Ticaret Limited Sirketi")
+    assert ltd.legal == ("ltd",) and "sirketi" not in ltd.tokens
+    assert nm.normalize("Yildiz Gida Ltd Sti").legal == ("ltd",)
+    assert nm.normalize("Deniz Ilac Anonim Sirketi").legal == ("jsc",)
+    assert nm.normalize("UAB Baltijos Krovinys").legal == ("jsc",)
+    acronym = ft.acronym_feature(nm.normalize("CMS"), nm.normalize("Compania Minera del Sur"))
+    assert acronym is not None and acronym.score == ft.ACRONYM_SCORE and "del" not in acronym.detail
+    with_it = ft.acronym_feature(nm.normalize("CMDS"), nm.normalize("Compania Minera del Sur"))
+    assert with_it is not None and "del" in with_it.detail  # an acronym may keep the particle too
+    assert ft.acronym_feature(nm.normalize("CMS"), nm.normalize("Compania Minera del Norte")) is None

@@ -217,6 +217,11 @@ def contained_feature(query: NormalizedName, candidate: NormalizedName, weight: 
 # One name the initials of the other ("GBAE" / "General Bureau of Atomic Energy"): an
 # abbreviation lists give as an alias, weaker than a name spelled out.
 ACRONYM_SCORE = 0.8
+# Small words of Romance, Germanic and Dutch names that an acronym may leave out, as it
+# leaves out "of" ("DIBC": Distribuidora Imperial de Baja California); tried both with
+# and without them.
+ACRONYM_SKIPS = frozenset({"de", "da", "del", "della", "di", "do", "dos", "das", "du", "des", "la", "le", "les",
+                           "el", "en", "y", "e", "et", "und", "van", "von", "der", "den", "het"})
 
 
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
@@ -230,7 +235,8 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
             continue
         stop = tables().stopwords
         spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
-        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop]):
+        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop],
+                      [w for w in long_.tokens if w not in ACRONYM_SKIPS]):
             if len(words) == len(word) and "".join(w[0] for w in words) == word:
                 return Feature("acronym", ACRONYM_SCORE, f"'{word}' is the initials of '{' '.join(words)}'")
     return None
