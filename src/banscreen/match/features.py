@@ -14,6 +14,7 @@ from banscreen.match import translit
 from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens,
                                    cross_script_similarity, distinctive, number_value, tables, token_similarity)
 from banscreen.model import Feature
+from banscreen.reference.countries import to_iso2
 
 
 _DIGITS = re.compile(r"\d+")
@@ -224,13 +225,32 @@ ACRONYM_SKIPS = frozenset({"de", "da", "del", "della", "di", "do", "dos", "das",
                            "el", "en", "y", "e", "et", "und", "van", "von", "der", "den", "het"})
 
 
+# An acronym with a place after it ("BIF-USA", the US branch of Benevolence
+# International Foundation): the place is not in the name spelled out, so a little less.
+ACRONYM_PLACE_PENALTY = 0.02
+
+
+@lru_cache(maxsize=50_000)
+def _is_place(word: str) -> bool:
+    """A country's name or three-letter code ("usa", "egypt"): two-letter codes are
+    ordinary syllables too often ("gs", "de")."""
+    return len(word) >= 3 and word.isalpha() and to_iso2(word) is not None
+
+
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
-    """When one name is one word of 3 to 8 letters and the other's words (with or without
-    small words such as "of") begin with those letters, in order; None otherwise."""
+    """When one name is one word of 3 to 8 letters (and perhaps a country after it) and
+    the other's words (with or without small words such as "of") begin with those
+    letters, in order; None otherwise."""
     for short, long_ in ((query, candidate), (candidate, query)):
-        if len(short.tokens) != 1 or len(long_.tokens) < 3 or not 3 <= len(short.tokens[0]) <= 8:
+        place = ""
+        if len(short.tokens) == 2 and _is_place(short.tokens[1]) and not _is_place(short.tokens[0]):
+            word, place = short.tokens
+        elif len(short.tokens) == 1:
+            word = short.tokens[0]
+        else:
             continue
-        word = short.tokens[0]
+        if len(long_.tokens) < 3 or not 3 <= len(word) <= 8:
+            continue
         if not word.isalpha() or word in long_.tokens or word in long_.folded:
             continue
         stop = tables().stopwords
@@ -238,7 +258,11 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
         for words in (long_.tokens, spelled, [w for w in spelled if w not in stop],
                       [w for w in long_.tokens if w not in ACRONYM_SKIPS]):
             if len(words) == len(word) and "".join(w[0] for w in words) == word:
-                return Feature("acronym", ACRONYM_SCORE, f"'{word}' is the initials of '{' '.join(words)}'")
+                detail = f"'{word}' is the initials of '{' '.join(words)}'"
+                if place:
+                    return Feature("acronym", ACRONYM_SCORE - ACRONYM_PLACE_PENALTY,
+                                   f"{detail}, with a place after it: {place}")
+                return Feature("acronym", ACRONYM_SCORE, detail)
     return None
 
 
