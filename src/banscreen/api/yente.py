@@ -165,12 +165,12 @@ def router(lists: LoadedLists, auth: Auth) -> APIRouter:
 
     @api.post("/match/{dataset}", tags=["yente"])
     async def match(request: Request, body: MatchRequest = Body(...), dataset: str = Path(max_length=100),
-              limit: int = Query(5, ge=1, le=500), threshold: float = Query(0.70, ge=0.0, le=1.0),
-              cutoff: float = Query(0.50, ge=0.0, le=1.0), algorithm: str = Query(ALGORITHM, max_length=60),
-              include_dataset: list[str] = Query([]), exclude_dataset: list[str] = Query([]),
-              exclude_entity_ids: list[str] = Query([]), changed_since: Optional[dt.date] = None,
-              fuzzy: Optional[bool] = None, banscreen_as_of: Optional[dt.date] = None,
-              who: Principal = Depends(screener_role)) -> dict:
+                    limit: int = Query(5, ge=1, le=500), threshold: float = Query(0.70, ge=0.0, le=1.0),
+                    cutoff: float = Query(0.50, ge=0.0, le=1.0), algorithm: str = Query(ALGORITHM, max_length=60),
+                    include_dataset: list[str] = Query([]), exclude_dataset: list[str] = Query([]),
+                    exclude_entity_ids: list[str] = Query([]), changed_since: Optional[dt.date] = None,
+                    fuzzy: Optional[bool] = None, banscreen_as_of: Optional[dt.date] = None,
+                    who: Principal = Depends(screener_role)) -> dict:
         """Match up to 100 entity queries, yente's way (see the module's docstring). On the
         event loop, each query in a turn of its own (api/overload.py), as the party screen."""
         if algorithm not in ALGORITHMS:

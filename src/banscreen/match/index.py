@@ -79,6 +79,14 @@ def _array(ids: Sequence[int]) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64)
 
 
+def _inside_bounds(shared: float, slack: float, name_weight: float) -> tuple[float, float]:
+    """(estimate, bound) of a list name that may lie whole inside the query
+    (names.contained_feature): the share of its weight the query visibly holds, and
+    what it could hold with `slack`, at the contained feature's scale."""
+    return (ft.CONTAINED_MAX * min(1.0, shared / name_weight),
+            ft.CONTAINED_MAX * min(1.0, (shared + slack) / name_weight))
+
+
 def _deletes(token: str) -> set[str]:
     """Deletion keys reaching every token within the edits `names.token_similarity`
     allows: one deletion, and for tokens long enough to carry two edits, two."""
@@ -322,7 +330,7 @@ class NameIndex:
                 if b >= cutoff:
                     out[n_idx] = (2 * sh / denominator, b if b < 1.0 else 1.0)
                 elif can_be_inside[n_idx] and sh >= CONTAINED_SHARED * w and sh + slack >= inside_needed * w:
-                    within[n_idx] = (ft.CONTAINED_MAX * min(1.0, sh / w), ft.CONTAINED_MAX * min(1.0, (sh + slack) / w))
+                    within[n_idx] = _inside_bounds(sh, slack, w)
             return
         # Sums into per-thread arrays as long as the index, without sorting: `add.at`
         # adds in walk order, `minimum.at` keeps each name's first place in the walk
@@ -356,8 +364,7 @@ class NameIndex:
             maybe = ~passes & (shared >= CONTAINED_SHARED * nw) & (shared + slack >= inside_needed * nw) \
                 & inside_all[names]
         for n_idx, sh, w in zip(names[maybe].tolist(), shared[maybe].tolist(), nw[maybe].tolist()):
-            inside = (sh + slack) / w
-            within[n_idx] = (ft.CONTAINED_MAX * min(1.0, sh / w), ft.CONTAINED_MAX * min(1.0, inside))
+            within[n_idx] = _inside_bounds(sh, slack, w)
 
     def _walk_scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's two arrays as long as the index (sums, first places) for `_bounds`:

@@ -98,7 +98,9 @@ def _canonical(tokens: tuple[str, ...]) -> tuple[str, ...]:
 class Tables:
     legal: Mapping[tuple[str, ...], str]
     legal_max_len: int
-    legal_words: frozenset[str]  # words of 6+ letters in legal forms, for typo repair
+    # words of 6+ letters in legal forms, for typo repair; sorted, so that a word one edit
+    # from two of them (OTVETSTVENNOSTIYU: ...NOSTYU, ...NOSTIU) reads the same in every process
+    legal_words: tuple[str, ...]
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     cjk_terms: Mapping[str, str]
@@ -135,7 +137,7 @@ def tables() -> Tables:
     return Tables(
         legal=legal,
         legal_max_len=max(len(k) for k in legal),
-        legal_words=frozenset(w for k in legal for w in k if len(w) >= LEGAL_TYPO_MIN),
+        legal_words=tuple(sorted({w for k in legal for w in k if len(w) >= LEGAL_TYPO_MIN})),
         synonyms=synonyms,
         stopwords=frozenset(str(s) for s in raw["stopwords"]),
         cjk_terms=cjk,
@@ -261,9 +263,7 @@ def legal_spelling(token: str) -> str:
     if len(token) < LEGAL_TYPO_MIN or token in t.legal_words:
         return token
     limit = 1  # more would turn real words into legal forms ("corporativo" / "corporation")
-    # (in a fixed order: a word one edit from two legal words, OTVETSTVENNOSTIYU from
-    # OTVETSTVENNOSTYU and ...NOSTIU, must read the same in every process)
-    for word in sorted(t.legal_words):
+    for word in t.legal_words:  # (in sorted order: see Tables.legal_words)
         if abs(len(word) - len(token)) <= limit and OSA.distance(token, word, score_cutoff=limit) <= limit:
             return word
     return token
