@@ -14,6 +14,9 @@ Prints a table and writes benchmarks/out/evasion.json.
   the pair comparator (`banscreen compare --pairs`): precision, recall and F1.
 - OFAC Enhanced XML (../shared/data/lists): each entity's Cyrillic or Chinese-script name
   screened against the bundled lists: is the entity's Latin primary name found?
+- Alarms in other scripts: the non-Latin names of xscript-dev's politicians
+  (EveryPolitician's Wikidata labels, people not chosen for being listed) screened
+  against the bundled lists: the share that hits a list entry, and the hits.
 - names-dev.jsonl: recall and precision at the default threshold, as before."""
 
 from __future__ import annotations
@@ -114,6 +117,24 @@ def xml_cross_script(index, threshold: float) -> dict:
     return {"names": total, "found": found, "recall": round(found / total, 4) if total else 0.0, "misses": misses}
 
 
+def cross_script_alarms(index, threshold: float) -> dict:
+    """The non-Latin names of xscript-dev's politicians (EveryPolitician sources)
+    screened against the lists: how many hit an entry. A few may be listed people (a
+    politician can be sanctioned): the hits are listed for a reader to judge."""
+    names: set[str] = set()
+    with XSCRIPT.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if "everypolitician" in row["source"]:
+                names.update(n for n in (row["name1"], row["name2"]) if not nm.is_latin(n))
+    hits = []
+    for name in sorted(names):
+        found = index.search(name, min_score=threshold, limit=1)
+        if found:
+            hits.append(f"{name} -> {found[0].matched_name} ({found[0].score:.3f})")
+    return {"names": len(names), "hits": len(hits), "alarm_rate": round(len(hits) / len(names), 4) if names else 0.0,
+            "hit_list": hits}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="banscreen evasion benchmark")
     ap.add_argument("-n", type=int, default=4000, help="decorated queries")
@@ -150,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
 
     report["xscript"] = xscript(index.weight, DEFAULT_MIN_SCORE)
     report["ofac_xml_cross_script"] = xml_cross_script(index, DEFAULT_MIN_SCORE)
+    report["cross_script_alarms"] = cross_script_alarms(index, DEFAULT_MIN_SCORE)
     dev = load_dev_set()
     report["dev_set"] = confusion(run_banscreen(index, dev, DEFAULT_MIN_SCORE), judge, DEFAULT_MIN_SCORE)
 
@@ -170,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"xscript-dev pairs: P {x['precision']} R {x['recall']} F1 {x['f1']}")
     o = report["ofac_xml_cross_script"]
     print(f"OFAC XML non-Latin names found: {o['found']}/{o['names']} ({o['recall']})")
+    a = report["cross_script_alarms"]
+    print(f"politicians' names in other scripts hitting a list entry: {a['hits']}/{a['names']} ({a['alarm_rate']})")
     dv = report["dev_set"]
     print(f"names-dev: recall {dv['recall']} precision {dv['precision']}")
 

@@ -195,3 +195,67 @@ def test_made_up_names_are_made_up():
     # the strategy's words are built from syllables that no list uses together
     word = "".join(c + v for c, v in zip("zkp", "aei")).capitalize()
     assert word == "Zakepi" and set(word.lower()) <= set(string.ascii_lowercase)
+
+
+# --- names transcribed into syllables, Korean names -------------------------------------------------
+
+@pytest.mark.parametrize("a, b", [
+    ("马丁·麦吉尼斯", "Martin McGuinness"),  # Chinese characters, names parted by a dot
+    ("喬尼·恩斯特", "Joni Ernst"),  # an r before a consonant left out
+    ("테드 크루즈", "Ted Cruz"),  # Hangul: a vowel after each final consonant
+    ("필립 해먼드", "Philip Hammond"),  # Korean has no f
+    ("ガーセム・ソレイマーニー", "Qasem Soleimani"),  # kana
+    ("菲利普·哈蒙德", "필립 해먼드"),  # two syllabic scripts
+])
+def test_a_name_transcribed_into_syllables_matches_by_its_consonants(index, a, b):
+    from banscreen.match.pairs import compare_pair
+
+    result = compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")
+    assert result["match"], result
+    names = {f["name"]: f for f in result["explanation"]["features"]}
+    if names["tokens"]["score"] < DEFAULT_MIN_SCORE:  # (the words' sounds alone may already agree)
+        assert names["transcription"]["score"] >= DEFAULT_MIN_SCORE
+        assert "transcription, words by their consonants" in names["transcription"]["detail"]
+
+
+@pytest.mark.parametrize("a, b", [
+    ("菲利普·哈蒙德", "Stephen Hammond"),  # the same family name, another given name
+    ("필립 해먼드", "Stephen Hammond"),
+    ("陈振泉", "Chan Chun Sing"),  # a Chinese name is not read as a transcription
+    ("崔世平", "CHUI SAI CHEONG"),
+    ("리병철", "PENG, Jiarui"),  # a Korean syllable is its romanizations, not its consonants
+])
+def test_transcriptions_keep_other_people_apart(index, a, b):
+    from banscreen.match.pairs import compare_pair
+
+    assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")["score"] < DEFAULT_MIN_SCORE
+
+
+def test_a_chinese_name_in_characters_reads_as_its_wade_giles_spelling(index):
+    from banscreen.match.pairs import compare_pair
+
+    result = compare_pair("黃志雄", "Huang Chih-hsiung", index.weight, DEFAULT_MIN_SCORE, kind="person")
+    assert result["match"] and any(f["name"] == "romanization" for f in result["explanation"]["features"])
+
+
+def test_korean_syllables_and_their_romanizations():
+    from banscreen.match import translit
+
+    assert {"jeong", "jong", "jung", "chong", "chung"} <= translit.korean_spellings("jeong")  # 정
+    assert {"kim", "gim"} <= translit.korean_spellings("gim")
+    assert {"lee", "yi", "rhee", "ri"} <= translit.korean_spellings("i")  # 이 / 리
+    assert translit.korean_similarity("gim", "kim") == translit.SAME_KEY_SIMILARITY
+    assert translit.korean_similarity("gim", "kum") == 0.0
+
+
+@pytest.mark.parametrize("query, listed", [
+    ("김정은", "KIM, Jong Un"),
+    ("김여정", "KIM, Yo Jong"),
+    ("리병철", "RI, Pyong Chol"),
+    ("최룡해", "CHOE, Ryong Hae"),
+])
+def test_a_korean_name_in_hangul_finds_its_listing(index, query, listed):
+    """Search reaches a listed Korean name from its Hangul spelling: each syllable looks
+    up the romanizations the lists use, and only the right person scores."""
+    hits = index.search(query, min_score=DEFAULT_MIN_SCORE, limit=5)
+    assert hits and {h.entry.name for h in hits} == {listed}  # (perhaps by an alias in another romanization)

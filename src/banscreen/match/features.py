@@ -12,7 +12,7 @@ from rapidfuzz.distance import Levenshtein
 
 from banscreen.match import translit
 from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens,
-                                   cross_script_similarity, distinctive, number_value, tables, token_similarity)
+                                   cross_script_similarity, distinctive, has_han, number_value, tables, token_similarity)
 from banscreen.model import Feature
 from banscreen.reference.countries import to_iso2
 
@@ -154,6 +154,34 @@ def sound_joined_feature(query: NormalizedName, candidate: NormalizedName) -> Fe
     return Feature("sound_joined", 0.0, f"'{query.joined}' and '{candidate.joined}' sound different")
 
 
+@lru_cache(maxsize=64)
+def transcribing_similarity(script_a: str, script_b: str) -> Similarity:
+    """Token similarity between a name written in `script_a` and one in `script_b`, one
+    of them syllabic (translit.syllabic_script): as spelled, as it sounds, or by the
+    consonant skeletons of the transcription, whichever is highest."""
+    def similarity(a: str, b: str) -> float:
+        return max(cross_script_similarity(a, b), translit.transcription_similarity(a, script_a, b, script_b))
+    return similarity
+
+
+def korean_romanization_similarity(a: str, b: str) -> float:
+    """Words of a Korean name read one syllable a word against another name's: the same
+    spelling, or one of the spellings lists give the syllable (translit.korean_spellings:
+    정 is jeong, jong, jung, chong, chung ...). Not by sound: a syllable's consonants
+    alone are shared by too many others."""
+    return max(token_similarity(a, b), translit.korean_similarity(a, b))
+
+
+def transcription_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
+                          scripts: tuple[str, str]) -> Feature:
+    """The token comparison again with words also compared by their consonant skeletons,
+    for a name transcribed into Chinese characters, Hangul or kana against one in
+    another script: 马丁·麦吉尼斯 (ma-ding mai-ji-ni-si) / "Martin McGuinness"."""
+    tok = token_feature(query, candidate, weight, transcribing_similarity(*scripts))
+    return Feature("transcription", tok.score, f"{scripts[0] or 'latin'} / {scripts[1] or 'latin'} transcription, "
+                                               f"words by their consonants: {tok.detail}")
+
+
 def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
     """A small qualifier when both names carry a legal form and they differ."""
     if not query.legal or not candidate.legal:
@@ -274,8 +302,8 @@ FEWER_NAMES_WEIGHT = 10.0
 
 
 def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
-                        similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None
-                        ) -> Feature | None:
+                        similarity: Similarity, aligned: list[tuple[int, int, float]] | None = None,
+                        transcribed: bool = False) -> Feature | None:
     """For persons: every name of the shorter side found in the longer one; None when
     the sides have as many names. `aligned`: the query-candidate alignment, if known."""
     short, long_ = (query, candidate) if len(query.tokens) < len(candidate.tokens) else (candidate, query)
@@ -284,7 +312,11 @@ def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight
     if aligned is None:
         aligned = align_tokens(query.tokens, candidate.tokens, similarity)
     pairs = aligned if short is query else [(j, i, s) for i, j, s in aligned]
-    pairs = [(i, j, s) for i, j, s in pairs if s >= 0.85]
+    # (between a name transcribed into syllables and another script, or a Korean syllable
+    # and its romanization, the same sound is the best two spellings can agree: it counts
+    # as the same)
+    best = translit.SAME_KEY_SIMILARITY if transcribed else 1.0
+    pairs = [(i, j, min(1.0, s / best)) for i, j, s in pairs if s >= 0.85]
     if len(pairs) < len(short.tokens):
         return Feature("fewer_names", 0.0, "not every name of the shorter side is in the longer")
     if sum(weight(short.tokens[i]) for i, _, _ in pairs) < FEWER_NAMES_WEIGHT:
@@ -344,8 +376,14 @@ def compare(
     found whole inside a longer query (not for persons: more given names are more often
     another person); for a `person`, a name with fewer names all found in the other counts
     (fewer_names), for others an acronym of the other name does."""
-    if query.latin != candidate.latin and similarity is token_similarity:
-        similarity = cross_script_similarity
+    scripts = ("", "")
+    if not (query.latin and candidate.latin) and similarity is token_similarity:
+        scripts = (translit.name_script(query.original, query.tokens),
+                   translit.name_script(candidate.original, candidate.tokens))
+        if translit.KOREAN_SPLIT in scripts:
+            similarity = korean_romanization_similarity
+        elif query.latin != candidate.latin or scripts[0] != scripts[1]:
+            similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
     if query.canonical == candidate.canonical:
         exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
@@ -361,14 +399,21 @@ def compare(
     features = [tok, joined]
     if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens):
         features.append(sound_joined_feature(query, candidate))
-    elif query.latin and candidate.latin and tok.score < translit.SAME_KEY_SIMILARITY \
+    elif (query.latin or candidate.latin) and tok.score < translit.SAME_KEY_SIMILARITY \
+            and (query.latin and candidate.latin or has_han(query.original) or has_han(candidate.original)) \
             and translit.same_chinese_name(query.tokens, candidate.tokens):
         features.append(Feature("romanization", translit.SAME_KEY_SIMILARITY,
                                 f"'{query.text}' and '{candidate.text}' read as the same pinyin (Wade-Giles)"))
+    transcribed = scripts[0] != scripts[1] and translit.KOREAN_SPLIT not in scripts
+    if transcribed and tok.score < translit.SAME_KEY_SIMILARITY:
+        features.append(transcription_feature(query, candidate, weight, scripts))
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
         features.append(contained_feature(query, candidate, weight, similarity, aligned))
     if person:
-        extra = fewer_names_feature(query, candidate, weight, similarity, aligned) \
+        extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
+                 if transcribed else
+                 fewer_names_feature(query, candidate, weight, similarity, aligned,
+                                     transcribed=similarity is korean_romanization_similarity)) \
             if tok.score < FEWER_NAMES_SCORE else None
     else:
         extra = acronym_feature(query, candidate)

@@ -203,6 +203,7 @@ def nicknames() -> dict[str, frozenset[str]]:
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_KOREAN_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb`´]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -358,7 +359,17 @@ def _forms(text: str) -> list[NormalizedName]:
             if read.tokens != first.tokens:
                 return [first, dataclasses.replace(read, original=text, latin=False)]
             return [first]
-    if not has_han(text):
+    if _KOREAN_NAME.fullmatch(text.strip()):
+        # a Korean name of 2-4 syllables in one word (김정은): read one word per syllable,
+        # as lists write it in Latin letters ("Kim Jong Un", "O Kuk-ryol"), each compared
+        # by its romanizations (translit.korean_spellings); the whole word run together
+        # would meet by sound any one-word name with its consonants ("choelyonghae" /
+        # "solange")
+        split = normalize(" ".join(text.strip()))
+        return [dataclasses.replace(split, original=text)]
+    if not has_han(text) or translit.syllabic_script(text) == "han":
+        # (a foreign name in Chinese characters is read word by word, as parted: its
+        # syllables one by one are not its words)
         return [first]
     split = normalize(text, joined_pinyin=False)
     return [first] if split.tokens == first.tokens else [first, split]

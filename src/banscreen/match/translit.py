@@ -279,3 +279,212 @@ def _name_readings(words: tuple[str, ...]) -> frozenset[str]:
         if len(readings) > 256:
             return frozenset()
     return frozenset(readings)
+
+
+# --- Names transcribed into a syllabic script -------------------------------------------------------
+# A foreign name written in Chinese characters, Hangul or kana is spelled out in that
+# script's syllables: "Ted Cruz" is 테드 크루즈 (te-deu keu-lu-jeu, a vowel after each
+# consonant the syllables cannot end on), "Martin McGuinness" is 马丁·麦吉尼斯 (ma-ding
+# mai-ji-ni-si), an r before a consonant is left out or written 尔 (er), l and r are one
+# sound, Korean has no f (p) nor v (b), Chinese writes v as w, and pinyin j, q and x stand
+# for whatever sound comes near (吉 ji for "gi", 基 ji for "key", 希 xi for "hi" and
+# "shi"). The consonant skeletons of the two spellings agree after that, up to the
+# letters a transcription drops (h, l/r, an initial vowel), which cost less to leave
+# out. Used only between a name in one of these scripts and one in another script.
+_HANGUL_SYLLABLES = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+# A foreign name in Chinese characters parts its names ("约翰·基", John Key); a Chinese
+# name does not ("陈振泉"), and is read as Chinese, not as a transcription.
+_HAN_NAME_PARTS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\s*[·・‧•\-‐=\s]\s*"
+                             r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=50_000)
+def syllabic_script(text: str) -> str:
+    """The syllabic script a foreign name is transcribed in: "hangul", "kana" (Japanese,
+    with or without kanji), "han" (Chinese characters with the names parted by a dot,
+    hyphen or space), or "" otherwise."""
+    if _HANGUL_SYLLABLES.search(text):
+        return "hangul"
+    if _KANA.search(text):
+        return "kana"
+    if _HAN_NAME_PARTS.search(text):
+        return "han"
+    return ""
+
+
+# Consonant classes of the skeleton: B (b p f v w), D (d t), K (g k q c), S (s z j ch sh),
+# L (l r), M, N, H; J is pinyin's j/q/x (K, S or H); A marks a word that starts with a vowel.
+_SKELETON_CLASS = {"b": "B", "p": "B", "f": "B", "v": "B", "w": "B", "d": "D", "t": "D", "g": "K", "k": "K",
+                   "q": "K", "c": "K", "s": "S", "z": "S", "j": "S", "l": "L", "r": "L", "m": "M", "n": "N",
+                   "h": "H", "x": "KS"}
+_PINYIN_CLASS = {**_SKELETON_CLASS, "c": "S", "j": "J", "q": "J", "x": "J"}
+_LATIN_DIGRAPHS = (("tsch", "\1"), ("sch", "\1"), ("ch", "\2"), ("ph", "f"), ("th", "t"), ("gh", "g"), ("kh", "h"),
+                   ("ck", "k"), ("qu", "k"), ("wh", "w"), ("sh", "\1"), ("zh", "\1"), ("ts", "\1"), ("tz", "\1"),
+                   ("dz", "\1"), ("dj", "j"), ("ng", "n"))
+_PINYIN_DIGRAPHS = (("zh", "\1"), ("ch", "\1"), ("sh", "\1"), ("ng", "n"))
+_HANGUL_DIGRAPHS = (("ch", "\1"), ("ng", "n"))
+
+
+def _skeleton(word: str, digraphs: tuple[tuple[str, str], ...], classes: dict[str, str], ch: str) -> str:
+    for a, b in digraphs:
+        word = word.replace(a, b)
+    out: list[str] = []
+    last = len(word) - 1
+    for i, c in enumerate(word):
+        if c in _VOWELS:
+            if i == 0:
+                out.append("A")
+            continue
+        before_vowel = i < last and word[i + 1] in _VOWELS
+        if c == "\1":
+            k = "S"
+        elif c == "\2":
+            k = ch
+        elif c == "c" and classes is _SKELETON_CLASS:
+            k = "S" if before_vowel and word[i + 1] in "eiy" else "K"  # "terence", "marcus"
+        elif c in "hr" and not before_vowel:
+            continue  # a silent h ("dyhr"), an r before a consonant ("martin", 马丁 ma-ding)
+        else:
+            k = classes.get(c, "")
+        for sound in k:
+            if not out or out[-1] != sound:
+                out.append(sound)
+    return "".join(out)
+
+
+@lru_cache(maxsize=100_000)
+def skeletons(word: str, script: str) -> frozenset[str]:
+    """The consonant skeletons of a folded word romanized from `script` ("han": pinyin,
+    "hangul": Revised Romanization as anyascii writes it, otherwise a Latin spelling,
+    read several ways where it holds "ch" or starts with "j")."""
+    if not word.isalpha():
+        return frozenset()
+    if script == "han":
+        return frozenset({_skeleton(word, _PINYIN_DIGRAPHS, _PINYIN_CLASS, "")})
+    if script == "hangul":
+        return frozenset({_skeleton(word, _HANGUL_DIGRAPHS, _SKELETON_CLASS, "")})
+    spellings = {word}
+    if "j" in word:  # "jan", "majko": j also read as y (Nordic, Slavic, German names)
+        spellings.add(word.replace("j", "y"))
+    for w in list(spellings):  # "george", "gilles": a soft g also read as j
+        soft = re.sub(r"g(?=[eiy])", "j", w)
+        if soft != w:
+            spellings.add(soft)
+    return frozenset(_skeleton(w, _LATIN_DIGRAPHS, _SKELETON_CLASS, ch)
+                     for w in spellings for ch in (("S", "K", "H") if "ch" in w else ("S",)))
+
+
+# Sounds a transcription drops or adds: cheaper to leave out than a consonant.
+_DROP_COST = {"L": 0.4, "H": 0.4, "A": 0.5}
+# Pairs of classes that transcriptions confuse: half a substitution.
+_NEAR_SOUNDS = frozenset({frozenset("DS"), frozenset("HB"), frozenset("LN"), frozenset("HK"), frozenset("MN")})
+_PINYIN_WILD = frozenset("KSHJ")
+
+
+def _substitution(a: str, b: str) -> float:
+    if a == b or (a == "J" and b in _PINYIN_WILD) or (b == "J" and a in _PINYIN_WILD):
+        return 0.0
+    return 0.5 if frozenset((a, b)) in _NEAR_SOUNDS else 1.0
+
+
+def skeleton_distance(a: str, b: str) -> float:
+    """Weighted edit distance of two skeletons: h, l/r and a starting vowel cost less to
+    drop, sounds transcriptions confuse cost half, pinyin j/q/x is k, s or h."""
+    prev = [0.0]
+    for c in b:
+        prev.append(prev[-1] + _DROP_COST.get(c, 1.0))
+    for x in a:
+        drop_x = _DROP_COST.get(x, 1.0)
+        cur = [prev[0] + drop_x]
+        for j, y in enumerate(b):
+            cur.append(min(prev[j] + _substitution(x, y), prev[j + 1] + drop_x, cur[j] + _DROP_COST.get(y, 1.0)))
+        prev = cur
+    return prev[-1]
+
+
+# Below this skeleton similarity two words are different names.
+TRANSCRIPTION_MIN = 0.7
+
+
+@lru_cache(maxsize=200_000)
+def transcription_similarity(a: str, script_a: str, b: str, script_b: str) -> float:
+    """How alike two words of names written in different scripts are once both are
+    reduced to consonant skeletons, in [0, SAME_KEY_SIMILARITY]; 0 below TRANSCRIPTION_MIN."""
+    best = 0.0
+    for ka in skeletons(a, script_a):
+        for kb in skeletons(b, script_b):
+            if ka and kb:
+                best = max(best, 1.0 - skeleton_distance(ka, kb) / max(len(ka), len(kb), 2))
+    return SAME_KEY_SIMILARITY * best if best >= TRANSCRIPTION_MIN else 0.0
+
+
+# --- Korean names, syllable by syllable -------------------------------------------------------------
+# A Korean name is three syllables written as one word (김정은); lists write each syllable
+# apart, in one of several romanizations: Revised (Gim Jeong Eun), McCune-Reischauer
+# (Kim Chong-un), and the spellings families chose (Kim Jong Un, Lee, Park, Choi). A
+# syllable's possible spellings follow from its three letters: each has a few.
+_KO_INITIAL = (("g", "k"), ("kk", "gg", "k"), ("n",), ("d", "t"), ("tt", "dd", "t"), ("r", "l", "n", ""), ("m",),
+               ("b", "p"), ("pp", "bb", "p"), ("s", "sh"), ("ss", "s"), ("",), ("j", "ch", "z"), ("jj", "tch", "ch"),
+               ("ch", "c", "j"), ("k",), ("t",), ("p",), ("h",))
+_KO_MEDIAL = (("a",), ("ae", "ai", "e"), ("ya",), ("yae", "ye"), ("eo", "o", "u"), ("e",), ("yeo", "yo", "yu"),
+              ("ye",), ("o", "oh"), ("wa",), ("wae", "we"), ("oe", "oi", "we"), ("yo",), ("u", "oo", "woo"),
+              ("wo", "weo"), ("we",), ("wi", "wee"), ("yu", "yoo"), ("eu", "u"), ("ui", "eui", "i"), ("i", "ee", "y"))
+_KO_FINAL = (("",), ("k", "g"), ("k", "kk"), ("k",), ("n",), ("n",), ("n",), ("t", "d"), ("l", "r"), ("k", "l"), ("m",),
+             ("l",), ("l",), ("l",), ("p",), ("l",), ("m",), ("p", "b"), ("p",), ("t", "s"), ("t", "ss"), ("ng",),
+             ("t", "j"), ("t",), ("k",), ("t",), ("p",), ("t", "h"))
+# Family names spelled as families chose, beyond what the letters give.
+_KO_SURNAMES = {"이": ("lee", "rhee", "yi", "ri", "li"), "리": ("lee", "rhee", "yi", "li"), "박": ("park", "pak"),
+                "노": ("noh", "roh"), "로": ("roh",), "안": ("ahn",), "손": ("sohn",), "서": ("suh",), "허": ("hur",),
+                "여": ("yuh",), "임": ("lim", "rim"), "림": ("lim", "im"), "유": ("ryu", "you"), "류": ("yoo", "yu", "you")}
+KOREAN_SPLIT = "korean"  # the script of a Korean name read one syllable a word
+
+
+def is_korean_split(original: str, tokens: tuple[str, ...]) -> bool:
+    """Whether a normalized name is a Korean name of 2-4 syllables read one syllable a
+    word (names._forms makes this reading)."""
+    text = original.strip()
+    return 2 <= len(text) <= 4 and len(tokens) == len(text) and all("\uac00" <= c <= "\ud7a3" for c in text)
+
+
+def name_script(original: str, tokens: tuple[str, ...]) -> str:
+    """The script a name not in Latin letters is compared by: KOREAN_SPLIT for a Korean
+    name read one syllable a word, else syllabic_script (or "" for an alphabet)."""
+    return KOREAN_SPLIT if is_korean_split(original, tokens) else syllabic_script(original)
+
+
+@lru_cache(maxsize=1)
+def _korean_by_reading() -> dict[str, tuple[str, ...]]:
+    """anyascii's romanization of a Hangul syllable -> the syllables that read so."""
+    from anyascii import anyascii
+    out: dict[str, list[str]] = {}
+    for code in range(0xAC00, 0xD7A4):
+        out.setdefault(anyascii(chr(code)).lower(), []).append(chr(code))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=20_000)
+def korean_spellings(reading: str) -> frozenset[str]:
+    """Every spelling lists give the Hangul syllable(s) that anyascii reads as `reading`
+    ("jeong": jeong, jong, jung, cheong, chong, chung, ...); empty if none reads so."""
+    out: set[str] = set()
+    for syllable in _korean_by_reading().get(reading, ()):
+        code = ord(syllable) - 0xAC00
+        initial, medial, final = code // 588, (code % 588) // 28, code % 28
+        out.update(i + m + f for i in _KO_INITIAL[initial] for m in _KO_MEDIAL[medial] for f in _KO_FINAL[final])
+        out.update(_KO_SURNAMES.get(syllable, ()))
+    out.discard("")
+    return frozenset(out)
+
+
+@lru_cache(maxsize=100_000)
+def korean_similarity(a: str, b: str) -> float:
+    """A syllable of a Korean name (as anyascii reads it) against a word of the other
+    name: SAME_KEY_SIMILARITY when the word is one of the syllable's spellings, either
+    way round; 1.0 when the same; else 0."""
+    if a == b:
+        return 1.0
+    return SAME_KEY_SIMILARITY if b in korean_spellings(a) or a in korean_spellings(b) else 0.0
