@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 # Digraphs first (longest first), then single letters. "ch" is read three ways (Charles,
 # Chenri for Henry, Chinese "ch"), so a word may have several keys.
@@ -38,6 +38,10 @@ _VOWELS = frozenset("aeiouy")
 SAME_KEY_SIMILARITY = 0.9
 # ... keys one edit apart (one sound written differently, or left out)
 NEAR_KEY_SIMILARITY = 0.75
+# ... but only for words whose spellings are not far apart either: keys of vowel-less
+# consonants one sound apart are shared by too many different names ("terens" / "dennis",
+# "eldar" / "abdullah"); the same word in two romanizations keeps much of its spelling.
+NEAR_KEY_MIN_SPELLING = 0.4
 
 
 def _key(word: str, ch: str) -> str:
@@ -76,7 +80,8 @@ def keys(word: str) -> frozenset[str]:
 @lru_cache(maxsize=200_000)
 def similarity(a: str, b: str) -> float:
     """How alike two words sound, in [0, 1]: 0 unless their keys agree, or differ by one
-    edit in keys of three or more sounds that start alike."""
+    edit in keys of three or more sounds that start alike, for words spelled not far
+    apart (NEAR_KEY_MIN_SPELLING)."""
     if not (a.isalpha() and b.isalpha()) or min(len(a), len(b)) < 2:
         return 0.0
     best = 0.0
@@ -84,7 +89,9 @@ def similarity(a: str, b: str) -> float:
         for kb in keys(b):
             if ka == kb and len(ka) >= 2:
                 return SAME_KEY_SIMILARITY
-            if min(len(ka), len(kb)) >= 3 and ka[0] == kb[0] and OSA.distance(ka, kb, score_cutoff=1) <= 1:
+            if best == 0.0 and min(len(ka), len(kb)) >= 3 and ka[0] == kb[0] \
+                    and OSA.distance(ka, kb, score_cutoff=1) <= 1 \
+                    and Levenshtein.normalized_similarity(a, b) >= NEAR_KEY_MIN_SPELLING:
                 best = NEAR_KEY_SIMILARITY
     return best
 
