@@ -8,6 +8,7 @@ clients on the same machine, each run bounded in time (it stops by itself).
                                                              # then an overload run at 2x the best
     python -m benchmarks.service_load --sweep --server-src /path/to/old/src   # the same against other code
     python -m benchmarks.service_load --sweep --pin --batch 20000   # worker on core 0, clients on core 1
+    python -m benchmarks.service_load --batch 20000 --batch-processes 0,2   # a batch in the worker / in 2 processes
 
 Closed loop uses `wrk` (Debian's package; installed with apt-get when missing and run as
 root). Open loop uses a small asyncio client written here on raw keep-alive connections:
@@ -247,11 +248,13 @@ def ensure_wrk() -> None:
         raise SystemExit("wrk is needed for --sweep (apt-get install wrk)")
 
 
-def batch_run(server: Server, names: list[str], rows: int) -> dict:
-    """One streamed CSV batch of `rows` parties (the names repeated): parties a second."""
+def batch_run(server: Server, names: list[str], rows: int, distinct: bool = False) -> dict:
+    """One streamed CSV batch of `rows` parties (the names repeated, unless `distinct`:
+    each once): parties a second."""
     import httpx
 
-    picked = [names[i % len(names)].replace('"', "") for i in range(rows)]
+    picked = [n.replace('"', "") for n in names[:rows]] if distinct else \
+        [names[i % len(names)].replace('"', "") for i in range(rows)]
     body = ("name\n" + "\n".join(f'"{n}"' for n in picked) + "\n").encode()
     start = time.perf_counter()
     with httpx.stream("POST", f"http://127.0.0.1:{server.port}/v1/screen/batch", content=body, timeout=600,
@@ -260,6 +263,44 @@ def batch_run(server: Server, names: list[str], rows: int) -> dict:
     seconds = time.perf_counter() - start
     return {"rows": rows, "status": r.status_code, "lines": lines, "seconds": round(seconds, 2),
             "parties_per_s": round(lines / seconds)}
+
+
+def batch_comparison(args) -> None:
+    """One streamed batch of distinct generated names through servers that screen it in
+    the worker and in processes (`batch_processes`), alternating; a table of parties/s
+    with each setting's ratio to the first."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    store = bundled_store()
+    from banscreen.screen import build_index
+
+    index = build_index(store, store.select(dt.date.today()).versions)
+    rows = args.batch or 20000
+    names = list(dict.fromkeys(q.query for q in generate(index.entries, rows + 2000, seed=43)))
+    warm, timed = names[:1000], names[1000:1000 + rows]
+    settings = [int(n) for n in args.batch_processes.split(",")]
+    runs: dict[int, list[dict]] = {n: [] for n in settings}
+    for _ in range(args.repeat):
+        for n in settings:
+            os.environ["BENCH_SETTINGS"] = json.dumps({"batch_processes": n})
+            db = f"sqlite:///{Path(tempfile.mkdtemp()) / 'cases.db'}"
+            server = Server(store.root, db, 1, None, False)
+            try:
+                batch_run(server, warm, len(warm), distinct=True)  # (and the processes have loaded the lists)
+                runs[n].append(batch_run(server, timed, len(timed), distinct=True))
+            finally:
+                server.stop()
+    report = {"date": dt.date.today().isoformat(), "rows": len(timed), "loadavg": os.getloadavg()[0],
+              "runs": {str(n): r for n, r in runs.items()}}
+    (OUT / f"service-batch{('-' + args.label) if args.label else ''}.json").write_text(json.dumps(report, indent=2))
+    base = max(r["parties_per_s"] for r in runs[settings[0]])
+    print(f"streamed batch of {len(timed):,} distinct parties, one worker, {os.cpu_count()} cores, "
+          f"load average {report['loadavg']:.2f}")
+    print("| batch processes | parties/s (each run) | best | ratio to the first row |")
+    print("|---|---|---|---|")
+    for n in settings:
+        best = max(r["parties_per_s"] for r in runs[n])
+        print(f"| {n or 'none (in the worker)'} | {' / '.join(format(r['parties_per_s'], ',') for r in runs[n])} "
+              f"| {best:,} | {best / base:.2f}x |")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -281,7 +322,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--match", action="store_true",
                     help="also run the open loop against the yente-compatible /match/default at the same rate")
     ap.add_argument("--pin", action="store_true", help="one worker on core 0, the clients on core 1")
+    ap.add_argument("--batch-processes", default="",
+                    help="only the batch (--batch rows, distinct names): one server per setting of the service's "
+                         "batch_processes, e.g. 0,2 (0: screened in the worker), alternating --repeat times")
+    ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args(argv)
+    if args.batch_processes:
+        return batch_comparison(args)
     if args.pin:
         global PIN
         PIN = True

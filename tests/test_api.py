@@ -268,3 +268,45 @@ def test_review_page_shows_an_android_alert(api):
     html = page.text
     assert "Android indicator" in html and "severity high" in html and "Kryptowire" in html
     assert "pm-list-adups.txt" in html and "Country:" not in html
+
+
+def test_a_batch_screened_in_processes_answers_as_the_worker_does(db_url, bundled_home, caplog):
+    """`batch_processes`: the parties go to real screening processes (spawned, each
+    loading the lists) in chunks and come back in order, the same lines as screened in
+    the worker, error rows in their place; a chunk the processes cannot screen (their
+    versions differ from the worker's) is screened in the worker."""
+    from banscreen.api import batch_pool
+
+    cases, keys = seeded(db_url, bundled_home)
+    names = ["Mahan Air", "Nordic Fibre AB", "ZTE Corporation Shenzhen Branch", "Huawei Technologies Co Ltd",
+             "김정은", "Acme Widgets GmbH"]
+    body = [{"name": names[i % len(names)], "country": "IR" if i % 7 == 0 else ""} for i in range(700)]
+    body[10] = {"name": ""}  # a row that cannot be screened: its error record in its place
+    body[450] = "not an object"
+    answers = {}
+    for processes in (0, 2):
+        with TestClient(create_app(ListStore(bundled_home), cases, Settings(batch_processes=processes,
+                                                                            max_body_bytes=1 << 20))) as client:
+            r = client.post("/v1/screen/batch", json=body, headers={"X-API-Key": keys["screener"]})
+            assert r.status_code == 200
+            answers[processes] = [json.loads(line) for line in r.text.splitlines()]
+    assert len(answers[2]) == 700 and answers[2] == answers[0]
+    assert "screened in the worker" not in caplog.text  # (the processes answered every chunk)
+    assert "error" in answers[2][10] and "error" in answers[2][450]
+    assert any(m["list"] == "SDN" for m in answers[2][0]["matches"])  # Mahan Air
+
+    # versions that differ: the worker screens the chunk itself, the answer is the same
+    pool = batch_pool.BatchPool(bundled_home, 1)
+    try:
+        async def collect():
+            loaded = open_screener(ListStore(bundled_home), ScreenOptions())[0]
+            items = [("Mahan Air", "", "", None, 0.75)] * 3
+            return [part async for part in pool.answers(("not-a-version",), items,
+                                                        lambda part: [batch_pool.party_answer(loaded, x)
+                                                                      for x in part])]
+        import asyncio
+        parts = asyncio.run(collect())
+        assert len(parts) == 1 and len(parts[0]) == 3 and b"MAHAN AIR" in parts[0][0]
+        assert "VersionsDiffer" in caplog.text
+    finally:
+        pool.close()

@@ -6,6 +6,7 @@ builds the next set aside and swaps it in whole (state.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from banscreen.api import review, v1, yente
 from banscreen.api.auth import Auth, Limits
+from banscreen.api.batch_pool import BatchPool
 from banscreen.api.overload import Overload, Overloaded
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import ListStore, default_root
@@ -40,6 +42,7 @@ class Settings:
     max_in_flight: int = 64  # requests being served at once, per worker; past it: 503 + Retry-After
     shed_queue_ms: float = 50.0  # while the first request in line has waited longer, new ones get 503
     max_queue_ms: float = 1000.0  # a request that waited longer for its turn gets 503 (api/overload.py)
+    batch_processes: int = 0  # > 0: a streamed party batch is screened in this many processes (api/batch_pool.py)
     docs: bool = False  # /docs loads Swagger UI's script from a CDN: off unless asked for
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
 
@@ -97,7 +100,15 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
     auth = Auth(cases, Limits(settings.rate_per_second, settings.rate_burst, settings.failures_per_minute,
                               max(1, int(settings.failures_per_minute * 2))), settings.session_hours)
     docs = {} if settings.docs else {"docs_url": None, "redoc_url": None}
-    app = FastAPI(title="banscreen", version=__version__, **docs,
+    pool = BatchPool(store.root, settings.batch_processes) if settings.batch_processes > 0 else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        if pool is not None:
+            pool.close()
+
+    app = FastAPI(title="banscreen", version=__version__, **docs, lifespan=lifespan,
                   description="Screen parties and equipment against US restricted-party and telecom lists; review "
                               "alerts. Authenticate with an API key in the X-API-Key header.")
 
@@ -140,7 +151,7 @@ def create_app(store: ListStore, cases: CaseStore, settings: Settings = Settings
                 "list_versions": [{"label": v.label, "published": v.published.isoformat()}
                                   for v in loaded.selection.versions]}
 
-    app.include_router(v1.router(lists, cases, auth))
+    app.include_router(v1.router(lists, cases, auth, pool))
     app.include_router(yente.router(lists, auth))
     app.include_router(review.router(lists, cases, auth, settings))
     return app
@@ -160,5 +171,6 @@ def app_from_env() -> FastAPI:
                         max_body_bytes=int(env("BANSCREEN_MAX_BODY") or Settings.max_body_bytes),
                         max_in_flight=int(env("BANSCREEN_MAX_IN_FLIGHT") or Settings.max_in_flight),
                         max_queue_ms=float(env("BANSCREEN_MAX_QUEUE_MS") or Settings.max_queue_ms),
-                        shed_queue_ms=float(env("BANSCREEN_SHED_QUEUE_MS") or Settings.shed_queue_ms))
+                        shed_queue_ms=float(env("BANSCREEN_SHED_QUEUE_MS") or Settings.shed_queue_ms),
+                        batch_processes=int(env("BANSCREEN_BATCH_PROCESSES") or Settings.batch_processes))
     return create_app(store, CaseStore(env("BANSCREEN_DB") or None), settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Any, AsyncIterator, Callable, Iterable, Literal, Optional
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, Literal, Optional
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -14,13 +14,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from banscreen.api.auth import Auth, Principal
 from banscreen.api.batch import RowError, batch_items, shipment_batch_items
+from banscreen.api.batch_pool import BatchPool, party_answer
 from banscreen.api.overload import cpu_turn
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
-from banscreen.model import MAX_DB_ID, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty, Subject
+from banscreen.model import MAX_DB_ID, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty
 from banscreen.reference.classification import ClassificationError, classification
-from banscreen.report.records import destination_record, equipment_record, match_record, shipment_record
-from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions, Screener
+from banscreen.report.records import equipment_record, shipment_record
+from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions
 from banscreen.screen.shipments import ShipmentScreener
 from banscreen.sources.shipments import ShipmentColumns
 from banscreen.store import CaseStore
@@ -183,24 +184,43 @@ def alert_detail(a, s, decisions) -> dict:
                            "at": d.at.isoformat()} for d in decisions]}
 
 
-def router(lists: LoadedLists, cases: CaseStore, auth: Auth) -> APIRouter:
-    """The /v1 routes over the lists in force (`lists.current`) and the case store."""
+def router(lists: LoadedLists, cases: CaseStore, auth: Auth, batch_pool: BatchPool | None = None) -> APIRouter:
+    """The /v1 routes over the lists in force (`lists.current`) and the case store; a
+    streamed party batch is screened in `batch_pool`'s processes when there is one."""
     api = APIRouter()
-    _screening_routes(api, lists, auth.role(Role.SCREENER))
+    _screening_routes(api, lists, auth.role(Role.SCREENER), batch_pool)
     _list_routes(api, lists, auth.role(Role.SCREENER), auth.role(Role.ADMIN))
     _case_routes(api, cases, auth.role(Role.SCREENER), auth.role(Role.REVIEWER), auth.role(Role.ADMIN))
     return api
 
 
-def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None:
+def _party_tuple(p: PartyIn) -> tuple:
+    return (p.name, p.country, p.address, p.as_of, p.min_score)
+
+
+def pooled_stream(pool: BatchPool, lists: LoadedLists, items: Iterable) -> StreamingResponse:
+    """A party batch's answers as JSON Lines, screened in the pool's processes (a chunk
+    they cannot screen, in this worker), in order; a RowError's record as it is."""
+    loaded = lists.current  # (one set of versions for the whole batch, as in the worker)
+    labels = tuple(v.label for v in loaded.selection.versions)
+
+    def sent() -> Iterator:
+        for item in items:
+            yield orjson.dumps(item.record()) if isinstance(item, RowError) else _party_tuple(item)
+
+    def in_worker(part: list) -> list[bytes]:
+        return [x if isinstance(x, bytes) else party_answer(loaded.parties, x) for x in part]
+
+    async def lines() -> AsyncIterator[bytes]:
+        async for answers in pool.answers(labels, sent(), in_worker):
+            yield b"\n".join(answers) + b"\n"
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role, batch_pool: BatchPool | None) -> None:
     def screen_one(p: PartyIn) -> bytes:
         """One party's answer, serialized once (orjson) as the ScreenResult schema says."""
-        screener = lists.current.parties
-        as_of = p.as_of or dt.date.today()
-        one = Screener(screener.index, screener.versions, ScreenOptions(as_of=as_of, min_score=p.min_score))
-        result = one.screen(Subject(row=1, line=0, name=p.name, country=p.country, address=p.address))
-        return orjson.dumps({"name": p.name, "as_of": as_of, "matches": [match_record(m) for m in result.matches],
-                             "destinations": [destination_record(d) for d in result.destinations]})
+        return party_answer(lists.current.parties, _party_tuple(p))
 
     @api.post("/v1/screen/party", response_model=ScreenResult, tags=["screening"])
     async def screen_party(request: Request, body: PartyIn, who: Principal = Depends(screener_role)) -> Response:
@@ -218,6 +238,8 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role) -> None
         in order. The body is read only after the key is checked."""
         items = await batch_items(request, PartyIn)
         await admit(request.scope)
+        if batch_pool is not None:
+            return pooled_stream(batch_pool, lists, items)
         return ndjson_stream(request.scope, items, lambda _, party: screen_one(party), 200)
 
     def decide_one(shipment: Shipment, min_score: float) -> bytes:

@@ -31,6 +31,10 @@ def serve(
                              ] = 50.0,
     max_queue_ms: Annotated[float, typer.Option(min=0.1, help="A request that waited longer than this for its turn "
                                                               "to be screened is refused (503, Retry-After).")] = 1000.0,
+    batch_processes: Annotated[Optional[int], typer.Option(
+        min=0, help="Processes per worker that screen a streamed /v1/screen/batch, so one batch uses every core; "
+                    "each loads the lists (about 400 MiB). 0: in the worker [default: the number of cores, or 0 on "
+                    "one core].")] = None,
     secure_cookies: Annotated[Optional[bool], typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Mark the session cookie Secure [default: when the request came over HTTPS; behind a TLS proxy, "
@@ -56,10 +60,15 @@ def serve(
     os.environ["BANSCREEN_MAX_BODY"] = str(int(max_body_mib * 2**20))
     os.environ["BANSCREEN_MAX_IN_FLIGHT"], os.environ["BANSCREEN_MAX_QUEUE_MS"] = str(max_in_flight), str(max_queue_ms)
     os.environ["BANSCREEN_SHED_QUEUE_MS"] = str(shed_queue_ms)
+    if batch_processes is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        batch_processes = cores if cores > 1 else 0
+    os.environ["BANSCREEN_BATCH_PROCESSES"] = str(batch_processes)
     os.environ["BANSCREEN_SECURE_COOKIES"] = {True: "1", False: "0", None: ""}[secure_cookies]
     store = list_store(home)
     store.ensure_bundled()
     build_index(store, store.select(dt.date.today()).versions)  # the index cache, before workers start
-    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /openapi.json" + (", docs at /docs" if docs else "") + "), {workers} worker(s)"))
+    err.print(escape(f"serving on http://{host}:{port} (OpenAPI at /openapi.json" + (", docs at /docs" if docs else "")
+                     + f"), {workers} worker(s), {batch_processes} batch process(es) each"))
     uvicorn.run("banscreen.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", proxy_headers=False)
