@@ -54,12 +54,22 @@ def to_iso2(text: str) -> str | None:
     folded = _fold(raw)
     if folded in _ALIASES:
         return _ALIASES[folded]
+    return _by_folded_name().get(folded)
+
+
+@lru_cache(maxsize=1)
+def _by_folded_name() -> dict[str, str]:
+    """Every country's name, official name and common name, folded -> ISO 2; where two
+    countries fold alike, the first in pycountry's order by name, then official name,
+    then common name. Built once: matching a word against the lists asks whether it is
+    a country, and a word that is not would otherwise be folded against every name."""
+    out: dict[str, str] = {}
     for attr in ("name", "official_name", "common_name"):
         for c in pycountry.countries:
             value = getattr(c, attr, None)
-            if value and _fold(value) == folded:
-                return c.alpha_2
-    return None
+            if value:
+                out.setdefault(_fold(value), c.alpha_2)
+    return out
 
 
 def name_of(iso2: str) -> str:
