@@ -59,6 +59,12 @@ def test_a_request_whose_turn_comes_past_the_queue_bound_gets_503(bundled_home, 
     r = client.post("/match/default", headers=h(keys["screener"]),
                     json={"queries": {"q": {"schema": "Company", "properties": {"name": ["ZTE Corporation"]}}}})
     assert r.status_code == 503 and r.headers["retry-after"] == "1"  # the yente-compatible match too
+    shipment = {"parties": [{"name": "ZTE Corporation", "role": "end_user"}], "destination_country": "CN"}
+    r = client.post("/v1/screen/shipment", json=shipment, headers=h(keys["screener"]))
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"  # one shipment, and equipment, in turns too
+    r = client.post("/v1/screen/equipment", headers=h(keys["screener"]),
+                    json={"assets": [{"label": "r1", "observations": [{"kind": "vendor", "value": "Huawei"}]}]})
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
     assert client.get("/v1/health").status_code == 200 and client.get("/v1/ready").status_code == 200
 
 

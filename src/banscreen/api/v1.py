@@ -252,11 +252,13 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role, batch_p
         return orjson.dumps(record)
 
     @api.post("/v1/screen/shipment", response_model=ShipmentOut, tags=["screening"])
-    def screen_shipment(body: ShipmentIn, who: Principal = Depends(screener_role)) -> Response:
+    async def screen_shipment(request: Request, body: ShipmentIn, who: Principal = Depends(screener_role)) -> Response:
         """A shipment's outcome (prohibited, license_required, review or
         no_list_restriction_found) with every reason: party and role, listing, rule,
         citation. List screening only: not a licence determination, not legal advice."""
-        return Response(decide_one(body.shipment(), body.min_score), media_type="application/json")
+        async with cpu_turn(request.scope):  # (on the event loop, in its turn, as a party is)
+            answer = decide_one(body.shipment(), body.min_score)
+        return Response(answer, media_type="application/json")
 
     @api.post("/v1/screen/shipments", tags=["screening"],
               **batch_body_doc(ShipmentIn.model_json_schema(), "shipment"))
@@ -280,15 +282,30 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role, batch_p
         return ndjson_stream(request.scope, items, answer, 50)
 
     @api.post("/v1/screen/equipment", tags=["screening"])
-    def screen_equipment(body: EquipmentIn, who: Principal = Depends(screener_role)) -> dict:
+    async def screen_equipment(request: Request, body: EquipmentIn,
+                               who: Principal = Depends(screener_role)) -> Response:
+        """Each asset's findings, in order. Screened on the event loop in turns of at
+        most BATCH_TURN_SECONDS (api/overload.py), as a batch is: up to 10,000 assets must
+        not hold up the requests behind them."""
         as_of = body.as_of or dt.date.today()
+        resolver = lists.current.equipment.resolver
         out = []
-        for i, a in enumerate(body.assets, 1):
-            asset = Asset(i, 0, "api", a.label or f"asset {i}",
-                          tuple(Observation(o.kind, o.value, "api") for o in a.observations))
-            findings = lists.current.equipment.resolver.screen(asset, as_of)
-            out.append({"label": asset.label, "findings": [equipment_record(f) for f in findings]})
-        return {"as_of": as_of.isoformat(), "assets": out}
+        assets = iter(enumerate(body.assets, 1))
+        first, done = True, False
+        while not done:
+            async with cpu_turn(request.scope, first=first):
+                until = time.perf_counter() + BATCH_TURN_SECONDS
+                for i, a in assets:
+                    asset = Asset(i, 0, "api", a.label or f"asset {i}",
+                                  tuple(Observation(o.kind, o.value, "api") for o in a.observations))
+                    out.append({"label": asset.label,
+                                "findings": [equipment_record(f) for f in resolver.screen(asset, as_of)]})
+                    if time.perf_counter() > until:
+                        break
+                else:
+                    done = True
+            first = False
+        return Response(orjson.dumps({"as_of": as_of.isoformat(), "assets": out}), media_type="application/json")
 
 
 
