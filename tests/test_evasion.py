@@ -259,3 +259,38 @@ def test_a_korean_name_in_hangul_finds_its_listing(index, query, listed):
     up the romanizations the lists use, and only the right person scores."""
     hits = index.search(query, min_score=DEFAULT_MIN_SCORE, limit=5)
     assert hits and {h.entry.name for h in hits} == {listed}  # (perhaps by an alias in another romanization)
+
+
+def test_cantonese_syllables_and_their_hong_kong_spellings():
+    from banscreen.match import translit
+
+    assert translit.cantonese_reading("郭家麒") == "gwok gaa kei"
+    assert {"kwok"} <= translit.cantonese_spellings("gwok") and {"ka"} <= translit.cantonese_spellings("gaa")
+    assert {"chi", "tsz"} <= translit.cantonese_spellings("zi") and {"chan"} <= translit.cantonese_spellings("can")
+    assert translit.cantonese_spellings("xyz") == frozenset()
+
+
+@pytest.mark.parametrize("a, b, match", [
+    ("郭家麒", "Kwok Ka-ki", True),  # Hong Kong
+    ("劉皇發", "Lau Wong-fat", True),
+    ("高開賢", "KOU HOI IN", True),  # Macau
+    ("郭家麒", "Kwok Wai-keung", False),  # the same family name, another given name
+    ("陳健波", "Chan Kam-lam", False),
+])
+def test_a_chinese_name_in_characters_reads_as_its_cantonese_spelling(index, a, b, match):
+    from banscreen.match.pairs import compare_pair
+
+    assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")["match"] is match
+
+
+def test_search_finds_a_hong_kong_listing_from_the_characters():
+    """The index looks each Cantonese syllable's Hong Kong spellings up: the name in
+    characters reaches the listing written in Latin letters, and only that one."""
+    from banscreen.match.index import NameIndex
+    from banscreen.model import ListEntry
+
+    entries = [ListEntry("t", "SDN", "1", "person", "KWOK, Ka Ki"),
+               ListEntry("t", "SDN", "2", "person", "KWOK, Wai Keung"),
+               ListEntry("t", "SDN", "3", "person", "GUO, Jiaqi")]
+    hits = NameIndex(entries).search("郭家麒", min_score=DEFAULT_MIN_SCORE)
+    assert {h.entry.entry_id for h in hits} == {"1", "3"}  # Cantonese and Mandarin readings

@@ -172,6 +172,13 @@ def korean_romanization_similarity(a: str, b: str) -> float:
     return max(token_similarity(a, b), translit.korean_similarity(a, b))
 
 
+def cantonese_romanization_similarity(a: str, b: str) -> float:
+    """Words of a Chinese name read in Cantonese, one syllable a word, against another
+    name's: the same spelling, or one of the spellings Hong Kong and Macau give the
+    syllable (translit.cantonese_spellings: gwok is Kwok)."""
+    return max(token_similarity(a, b), translit.cantonese_similarity(a, b))
+
+
 def transcription_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
                           scripts: tuple[str, str]) -> Feature:
     """The token comparison again with words also compared by their consonant skeletons,
@@ -378,10 +385,12 @@ def compare(
     (fewer_names), for others an acronym of the other name does."""
     scripts = ("", "")
     if not (query.latin and candidate.latin) and similarity is token_similarity:
-        scripts = (translit.name_script(query.original, query.tokens),
-                   translit.name_script(candidate.original, candidate.tokens))
+        scripts = (translit.name_script(query.original, query.tokens, query.reading),
+                   translit.name_script(candidate.original, candidate.tokens, candidate.reading))
         if translit.KOREAN_SPLIT in scripts:
             similarity = korean_romanization_similarity
+        elif translit.CANTONESE_SPLIT in scripts:
+            similarity = cantonese_romanization_similarity
         elif query.latin != candidate.latin or scripts[0] != scripts[1]:
             similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
@@ -404,7 +413,8 @@ def compare(
             and translit.same_chinese_name(query.tokens, candidate.tokens):
         features.append(Feature("romanization", translit.SAME_KEY_SIMILARITY,
                                 f"'{query.text}' and '{candidate.text}' read as the same pinyin (Wade-Giles)"))
-    transcribed = scripts[0] != scripts[1] and translit.KOREAN_SPLIT not in scripts
+    transcribed = scripts[0] != scripts[1] and translit.KOREAN_SPLIT not in scripts \
+        and translit.CANTONESE_SPLIT not in scripts
     if transcribed and tok.score < translit.SAME_KEY_SIMILARITY:
         features.append(transcription_feature(query, candidate, weight, scripts))
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
@@ -413,7 +423,8 @@ def compare(
         extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
                  if transcribed else
                  fewer_names_feature(query, candidate, weight, similarity, aligned,
-                                     transcribed=similarity is korean_romanization_similarity)) \
+                                     transcribed=similarity in (korean_romanization_similarity,
+                                                                cantonese_romanization_similarity))) \
             if tok.score < FEWER_NAMES_SCORE else None
     else:
         extra = acronym_feature(query, candidate)

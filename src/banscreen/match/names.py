@@ -65,6 +65,7 @@ class NormalizedName:
     part: str = ""  # for a part of a longer name: how it was found ("branch or office suffix", ...)
     aside: str = ""  # ... and the words set aside
     latin: bool = True  # written in Latin letters (else romanized here: compared by sound too)
+    reading: str = ""  # translit.CANTONESE_SPLIT for a Chinese name read in Cantonese, one syllable a word
 
     @property
     def canonical(self) -> tuple[str, ...]:
@@ -204,6 +205,7 @@ def nicknames() -> dict[str, frozenset[str]]:
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KOREAN_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
+_CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,4}")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb`´]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -372,7 +374,15 @@ def _forms(text: str) -> list[NormalizedName]:
         # syllables one by one are not its words)
         return [first]
     split = normalize(text, joined_pinyin=False)
-    return [first] if split.tokens == first.tokens else [first, split]
+    out = [first] if split.tokens == first.tokens else [first, split]
+    if _CHINESE_NAME.fullmatch(text.strip()):
+        # a Chinese name of 2-4 characters is also read in Cantonese, as Hong Kong and
+        # Macau write it ("郭家麒": Kwok Ka-ki), each syllable by its spellings
+        cantonese = translit.cantonese_reading(text.strip())
+        if cantonese:
+            out.append(dataclasses.replace(normalize(cantonese), original=text, latin=False,
+                                           reading=translit.CANTONESE_SPLIT))
+    return out
 
 
 @lru_cache(maxsize=20_000)
@@ -383,14 +393,16 @@ def variants(name: str, decorated: bool = True) -> tuple[NormalizedName, ...]:
     c/o wrapper, ...), each marked with what was undone or set aside. A list's own names
     are not `decorated`: their parts are not searched on their own."""
     reading = undisguise(name)
-    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, latin=f.latin)
+    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, latin=f.latin, reading=f.reading)
            for f in _forms(reading.text)]
     joined = spelled_out(reading.text)
     if joined is not None:
         undone = (*reading.undone, "letters written one by one joined")
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone, latin=f.latin) for f in _forms(joined)]
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone, latin=f.latin, reading=f.reading)
+                for f in _forms(joined)]
     for seg in segments(reading.text) if decorated else ():
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside, f.latin)
+        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside, f.latin,
+                               f.reading)
                 for f in _forms(seg.text)]
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     unique = []

@@ -457,9 +457,12 @@ def is_korean_split(original: str, tokens: tuple[str, ...]) -> bool:
     return 2 <= len(text) <= 4 and len(tokens) == len(text) and all("\uac00" <= c <= "\ud7a3" for c in text)
 
 
-def name_script(original: str, tokens: tuple[str, ...]) -> str:
-    """The script a name not in Latin letters is compared by: KOREAN_SPLIT for a Korean
-    name read one syllable a word, else syllabic_script (or "" for an alphabet)."""
+def name_script(original: str, tokens: tuple[str, ...], reading: str = "") -> str:
+    """The script a name not in Latin letters is compared by: its `reading` where it has
+    one (CANTONESE_SPLIT), KOREAN_SPLIT for a Korean name read one syllable a word, else
+    syllabic_script (or "" for an alphabet)."""
+    if reading:
+        return reading
     return KOREAN_SPLIT if is_korean_split(original, tokens) else syllabic_script(original)
 
 
@@ -495,3 +498,71 @@ def korean_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     return SAME_KEY_SIMILARITY if b in korean_spellings(a) or a in korean_spellings(b) else 0.0
+
+
+# --- Chinese names read in Cantonese ----------------------------------------------------------------
+# Hong Kong and Macau write a Chinese name by its Cantonese sound, one word a syllable, in
+# the government's romanization (郭家麒: Kwok Ka-ki; 劉皇發: Lau Wong-fat), which pinyin
+# (guo jia qi) does not reach. ToJyutping gives each character's Jyutping; the spellings
+# below are how Hong Kong and Macau write each Jyutping initial and final.
+CANTONESE_SPLIT = "cantonese"  # the script of a Chinese name read one Cantonese syllable a word
+_JYUT_INITIALS = {"b": ("p",), "p": ("p",), "m": ("m",), "f": ("f",), "d": ("t",), "t": ("t",), "n": ("n", "l"),
+                  "l": ("l",), "g": ("k",), "k": ("k",), "ng": ("ng", ""), "h": ("h",), "gw": ("kw",), "kw": ("kw",),
+                  "w": ("w",), "z": ("ch", "ts", "tz", "j"), "c": ("ch", "ts", "tz"), "s": ("s", "sh"), "j": ("y", ""),
+                  "": ("",)}
+_JYUT_FINALS = {
+    "aa": ("a", "ah"), "aai": ("ai",), "aau": ("au",), "aam": ("am",), "aan": ("an",), "aang": ("ang",),
+    "aap": ("ap",), "aat": ("at",), "aak": ("ak",), "ai": ("ai",), "au": ("au",), "am": ("am",), "an": ("an",),
+    "ang": ("ang",), "ap": ("ap",), "at": ("at",), "ak": ("ak",), "e": ("e",), "ei": ("ei", "ee", "i"),
+    "eu": ("eu",), "em": ("em",), "eng": ("eng", "ing"), "ep": ("ep",), "ek": ("ek",), "i": ("i", "ee"),
+    "iu": ("iu",), "im": ("im",), "in": ("in",), "ing": ("ing",), "ip": ("ip",), "it": ("it",), "ik": ("ik",),
+    "o": ("o", "oh", "or"), "oi": ("oi", "oy"), "ou": ("o", "ou"), "on": ("on",), "ong": ("ong",), "ot": ("ot",),
+    "ok": ("ok",), "u": ("u", "oo"), "ui": ("ui", "ooi"), "un": ("un", "oon"), "ung": ("ung",), "ut": ("ut",),
+    "uk": ("uk",), "oe": ("oe", "euh"), "oeng": ("eung",), "oek": ("euk",), "eoi": ("ui", "eui", "ue"),
+    "eon": ("un", "eun"), "eot": ("ut", "eut"), "yu": ("u", "ue", "yu"), "yun": ("un", "uen", "yun"),
+    "yut": ("ut", "uet", "yut"), "m": ("m",), "ng": ("ng",)}
+
+
+@lru_cache(maxsize=20_000)
+def cantonese_spellings(jyutping: str) -> frozenset[str]:
+    """How Hong Kong and Macau spell a Cantonese syllable written in Jyutping without its
+    tone ("gwok": kwok; "zi": chi, tsz, tze, ...); empty for a word that is not one."""
+    for size in (2, 1, 0):
+        initial, final = jyutping[:size], jyutping[size:]
+        if initial in _JYUT_INITIALS and final in _JYUT_FINALS and (size or final in ("m", "ng", "aa", "o", "e")
+                                                                       or final[0] in "aeiouy"):
+            break
+    else:
+        return frozenset()
+    if initial == "j" and final.startswith("yu"):  # 余 jyu: yu, u; 袁 jyun: yuen, yun
+        out = {f for f in _JYUT_FINALS[final]} | {"y" + f for f in _JYUT_FINALS[final] if not f.startswith("y")}
+    else:
+        out = {i + f for i in _JYUT_INITIALS[initial] for f in _JYUT_FINALS[final]}
+    if initial in ("z", "c", "s") and final == "i":  # 志 zi: chi, tsz, tze; 詩 si: sze, see, si
+        out |= {"sze", "see", "si"} if initial == "s" else {"chi", "tsz", "tze", "tsi"}
+    out.add(jyutping)
+    out.discard("")
+    return frozenset(out)
+
+
+@lru_cache(maxsize=100_000)
+def cantonese_similarity(a: str, b: str) -> float:
+    """A syllable of a Chinese name read in Cantonese (Jyutping, no tone) against a word
+    of the other name: SAME_KEY_SIMILARITY when the word is one of its spellings, either
+    way round; 1.0 when the same; else 0."""
+    if a == b:
+        return 1.0
+    return SAME_KEY_SIMILARITY if b in cantonese_spellings(a) or a in cantonese_spellings(b) else 0.0
+
+
+def cantonese_reading(text: str) -> str | None:
+    """A Chinese name of 2-4 characters read in Cantonese, one Jyutping syllable a word
+    without tones ("郭家麒" -> "gwok gaa kei"); None when a character has no reading."""
+    import ToJyutping
+
+    syllables = []
+    for _char, jyutping in ToJyutping.get_jyutping_list(text):
+        if not jyutping:
+            return None
+        syllables.append(jyutping.rstrip("0123456789"))
+    return " ".join(syllables)
