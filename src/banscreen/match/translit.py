@@ -68,12 +68,15 @@ def _key(word: str, ch: str) -> str:
 @lru_cache(maxsize=200_000)
 def keys(word: str) -> frozenset[str]:
     """The phonetic keys of a folded word: one, or more where it holds "ch" (three
-    readings) or starts with "j" (also read as "y", as in Nordic and German names)."""
+    readings), starts with "j" (also read as "y", as in Nordic and German names) or with
+    a soft g (also read as "j": "gerry" / ג'רי "jeri")."""
     if not word.isalpha():
         return frozenset({word})
     if word.startswith("wr"):  # "wright" / "rayt"
         word = word[1:]
     spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
+    if word[0] == "g" and len(word) > 1 and word[1] in "eiy":  # "gerry" / ג'רי "jeri", "george"
+        spellings.append("j" + word[1:])
     return frozenset(_key(w, ch) for w in spellings for ch in (_CH if "ch" in w else ("s",)))
 
 
