@@ -53,13 +53,13 @@ def number_feature(query: NormalizedName, candidate: NormalizedName, weight: Wei
                                               f"{' '.join(sorted(b)) or 'none'}")
 
 
-# A patronymic (NASIMOVICH, PETROVNA, OGLU) present on one side only: lists and files
-# add or leave it out freely, so its absence costs a quarter of its weight.
-PATRONYMIC = re.compile(r"^[a-z]{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy|qizi)$")
+# A patronymic (NASIMOVICH, PETROVNA, Ukrainian IVANOVYCH, OGLU) present on one side only:
+# lists and files add or leave it out freely, so its absence costs a quarter of its weight.
+PATRONYMIC = re.compile(r"^[a-z]{3,}(?:ovich|evich|ovna|evna|ovych|evych|ivna|ogly|oglu|kyzy|qizi)$")
 PATRONYMIC_SHARE = 0.25
 
 
-_PATRONYMIC_ENDS = ("vich", "vna", "ogly", "oglu", "kyzy", "qizi")
+_PATRONYMIC_ENDS = ("vich", "vna", "vych", "ivna", "ogly", "oglu", "kyzy", "qizi")  # (Ukrainian: -ovych, -ivna)
 
 
 def _unmatched_share(token: str) -> float:

@@ -185,15 +185,17 @@ def _number_words() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def nicknames() -> dict[str, frozenset[str]]:
     """Given name -> its nicknames and the names it is a nickname of: the `nicknames`
-    package's English table (Bill/William, Bob/Robert, Ben/Benjamin, ...) and names.yaml's
-    `nicknames` for the Russian and Arabic short forms it lacks."""
+    package's English table (Bill/William, Bob/Robert, Ben/Benjamin, ...), names.yaml's
+    `nicknames` for the Russian and Arabic short forms it lacks, and its
+    `ukrainian_forms` (Mykola/Nikolay)."""
     import csv
     import io
 
     text = resources.files("nicknames").joinpath("names.csv").read_text("utf-8")
     pairs = [(row["name1"], row["name2"]) for row in csv.DictReader(io.StringIO(text))]
     raw = _raw_tables()
-    pairs += [(name, short) for name, shorts in raw["nicknames"].items() for short in shorts]
+    pairs += [(name, short) for table in ("nicknames", "ukrainian_forms")
+              for name, shorts in raw.get(table, {}).items() for short in shorts]
     related: dict[str, set[str]] = {}
     for name, short in pairs:
         a, b = str(name).strip().lower(), str(short).strip().lower()

@@ -65,6 +65,10 @@ def _key(word: str, ch: str) -> str:
     return "".join(out)
 
 
+_SILENT_FINALS = frozenset("stdx")
+_BEFORE_SILENT = frozenset("aeiouylnr")
+
+
 @lru_cache(maxsize=200_000)
 def keys(word: str) -> frozenset[str]:
     """The phonetic keys of a folded word: one, or more where it holds "ch" (three
@@ -77,6 +81,12 @@ def keys(word: str) -> frozenset[str]:
     spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
     if word[0] == "g" and len(word) > 1 and word[1] in "eiy":  # "gerry" / ג'רי "jeri", "george"
         spellings.append("j" + word[1:])
+    if "dh" in word or "th" in word:  # ذ and ث as Persian, Urdu and Turkish say them: Zakir, Usman
+        spellings += [w.replace("dh", "z").replace("th", "s") for w in spellings]
+    if len(word) >= 5 and word[-1] in _SILENT_FINALS and word[-2] in _BEFORE_SILENT:
+        # a French final consonant not sounded, so not written in another script:
+        # "charles" / Σαρλ "sarl", "laurent" / Лоран "loran", "dupont" / Ντυπόν
+        spellings += [w[:-1] for w in spellings]
     return frozenset(_key(w, ch) for w in spellings for ch in (_CH if "ch" in w else ("s",)))
 
 
@@ -218,7 +228,9 @@ def arabic_as_read(text: str) -> str:
     def word(m: re.Match) -> str:
         w = m.group(0)
         article = ""
-        if w.startswith("ال") and len(w) > 3:
+        if w.startswith("عبدال") and len(w) > 6:  # "عبدالغفار": Abd al-Ghafar, one word in Arabic, three in lists
+            article, w = "abd al ", w[5:]
+        elif w.startswith("ال") and len(w) > 3:
             article, w = "al ", w[2:]
         out = []
         for i, c in enumerate(w):
