@@ -294,3 +294,27 @@ def test_search_finds_a_hong_kong_listing_from_the_characters():
                ListEntry("t", "SDN", "3", "person", "GUO, Jiaqi")]
     hits = NameIndex(entries).search("郭家麒", min_score=DEFAULT_MIN_SCORE)
     assert {h.entry.entry_id for h in hits} == {"1", "3"}  # Cantonese and Mandarin readings
+
+
+@pytest.mark.parametrize("a, b, kind", [
+    ("Жак Ширак", "Jacques Chirac", "person"),  # a French final consonant not sounded
+    ("SHEVCHENKO, Mykola", "SHEVCHENKO, Nikolay", "person"),  # the Ukrainian form of a Russian name
+    ("BONDARENKO, Oleksandr Ivanovych", "BONDARENKO, Aleksandr", "person"),  # ... and a Ukrainian patronymic
+    ("عبدالكريم قاسم", "Abdul Karim Qasim", "person"),  # Abd al- written as one word
+    ("ذاکر حسین", "Zakir Hussain", "person"),  # ذ as Persian and Urdu say it
+    ("نور لمتد", "NOOR LIMITED", "organization"),  # "limited" in Arabic script
+])
+def test_small_readings_across_scripts_and_languages(index, a, b, kind):
+    from banscreen.match.pairs import compare_pair
+
+    assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind=kind)["match"]
+
+
+@pytest.mark.parametrize("a, b, kind", [
+    ("SHEVCHENKO, Mykola", "SHEVCHENKO, Mikhail", "person"),
+    ("Жак Ширак", "Pierre Chirac", "person"),  # the same family name, another given name
+])
+def test_small_readings_keep_other_names_apart(index, a, b, kind):
+    from banscreen.match.pairs import compare_pair
+
+    assert not compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind=kind)["match"]
