@@ -318,3 +318,11 @@ def test_small_readings_keep_other_names_apart(index, a, b, kind):
     from banscreen.match.pairs import compare_pair
 
     assert not compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind=kind)["match"]
+
+
+def test_a_country_code_hyphenated_onto_a_name_is_set_aside(index):
+    hit = index.search("HUAWEI TECHNOLOGIES CO., LTD.-HKG", min_score=DEFAULT_MIN_SCORE)[0]
+    part = {f.name: f for f in hit.explanation.features}["part"]
+    assert "a place after the name set aside" in part.detail and "HKG" in part.detail
+    assert not [s for s in segments("Anne Smith-Jordan") if "place" in s.how]  # a family name, not a code
+    assert not [s for s in segments("ACME-XYZ") if "place" in s.how]  # not a country's code
