@@ -326,3 +326,17 @@ def test_a_country_code_hyphenated_onto_a_name_is_set_aside(index):
     assert "a place after the name set aside" in part.detail and "HKG" in part.detail
     assert not [s for s in segments("Anne Smith-Jordan") if "place" in s.how]  # a family name, not a code
     assert not [s for s in segments("ACME-XYZ") if "place" in s.how]  # not a country's code
+
+
+def test_a_word_in_another_script_reaches_list_words_of_the_same_long_phonetic_key():
+    """Шварценеггер reads "shvartsenegger", four edits from "schwarzenegger": no typo key
+    reaches it, its phonetic key does (7 sounds); a short key reaches nothing."""
+    from banscreen.match.index import NameIndex
+    from banscreen.model import ListEntry
+
+    index = NameIndex([ListEntry("t", "SDN", "1", "organization", "SCHWARZENEGGER HOLDING"),
+                       ListEntry("t", "SDN", "2", "organization", "SHIRAZ MARINE")])
+    assert "schwarzenegger" in dict(index._sound_neighbors("shvartsenegger", ""))
+    assert index._sound_neighbors("shiraz", "") == ()  # (a 3-sound key: not looked up)
+    hits = index.search("Шварценеггер Холдинг", min_score=DEFAULT_MIN_SCORE)
+    assert [h.entry.entry_id for h in hits] == ["1"]

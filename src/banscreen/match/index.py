@@ -59,6 +59,9 @@ class Hit:
     explanation: Explanation
 
 
+# A word of a name in another script finds list words by phonetic key only when the key
+# has this many sounds: shorter keys are shared by too many names (benchmarks.evasion).
+SOUND_KEY_MIN = 5
 # Shorter runs of joined words ("m"+"d"+"s") say nothing about identity.
 MIN_JOINED_KEY = 5
 
@@ -96,6 +99,16 @@ def _deletes(token: str) -> set[str]:
         return ones
     twos = {d[:i] + d[i + 1 :] for d in ones for i in range(len(d))}
     return ones | twos
+
+
+def _script_similarity(script: str) -> nm.Similarity:
+    """How features.compare compares a word of a name in `script` (translit.name_script)
+    with a list word in Latin letters."""
+    if script == translit.KOREAN_SPLIT:
+        return ft.korean_romanization_similarity
+    if script == translit.CANTONESE_SPLIT:
+        return ft.cantonese_romanization_similarity
+    return ft.transcribing_similarity(script, "") if script else nm.cross_script_similarity
 
 
 class WordWeights(dict):
@@ -187,13 +200,14 @@ class NameIndex:
         self._local = threading.local()
         self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
         self._sound_neighbors = lru_cache(maxsize=50_000)(self._sound_neighbors_uncached)
+        self._sounds: dict[str, tuple[str, ...]] | None = None
         # a list word's postings as an array, made once (many query words reach it)
         self._postings_array = lru_cache(maxsize=100_000)(lambda tok: _array(self.postings[tok]))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         for per_process in ("_neighbors", "_token_info", "_postings_array", "_weigh", "_local",
-                            "_sound_neighbors"):  # rebuilt on load
+                            "_sound_neighbors", "_sounds"):  # rebuilt on load
             del state[per_process]
         state.pop("_np_arrays", None)
         return state
@@ -221,7 +235,10 @@ class NameIndex:
                     nm.INITIAL_SIMILARITY * self._max_weight, ())
         neighbors = self._neighbors(tok)
         if script is not None:
-            merged = dict(neighbors)
+            # (scored as features.compare scores a word of another script, which may be
+            # more than its spelling says: the bound must stay an upper bound)
+            similarity = _script_similarity(script)
+            merged = {cand: max(sim, similarity(tok, cand)) for cand, sim in neighbors}
             for cand, sim in self._sound_neighbors(tok, script):
                 if sim > merged.get(cand, 0.0):
                     merged[cand] = sim
@@ -258,23 +275,41 @@ class NameIndex:
         return tuple(found.items())
 
     def _sound_neighbors_uncached(self, token: str, script: str) -> tuple[tuple[str, float], ...]:
-        """List words a word of a name in another script may be written as: for a Korean
-        name read one syllable a word, the syllable's romanizations that the lists use
-        (translit.korean_spellings), for a Chinese name read in Cantonese, the syllable's
-        Hong Kong and Macau spellings (translit.cantonese_spellings); with the similarity
-        features.compare gives them.
-
-        (Tried and dropped: list words found by phonetic key or consonant skeleton for
-        every other script. Search then found 336 rather than 205 of 387 cross-script pairs,
-        but the loose sound comparisons also met list names of innocent people: 65 % of
-        601 politicians' names in other scripts hit a list entry, against 1.3 % without.)"""
+        """List words a word of a name in another script may be written as, with the
+        similarity features.compare gives them: for a Korean name read one syllable a
+        word, the syllable's romanizations (translit.korean_spellings); for a Chinese
+        name read in Cantonese, the syllable's Hong Kong and Macau spellings
+        (translit.cantonese_spellings); otherwise, list words with the same phonetic key
+        of SOUND_KEY_MIN sounds or more. (Shorter keys, keys one sound apart and consonant
+        skeletons were tried: search then found up to 353 rather than 214 of the 398
+        cross-script pairs the comparator matches, but the loose sound comparisons also
+        met list names of innocent people: 46-65 % of 601 politicians' names in other
+        scripts hit a list entry, against 1.2 % with long keys only.)"""
+        similarity = _script_similarity(script)
         if script == translit.KOREAN_SPLIT:
-            spellings, similarity = translit.korean_spellings(token), ft.korean_romanization_similarity
+            spellings = translit.korean_spellings(token)
         elif script == translit.CANTONESE_SPLIT:
-            spellings, similarity = translit.cantonese_spellings(token), ft.cantonese_romanization_similarity
-        else:
-            return ()
-        return tuple((cand, similarity(token, cand)) for cand in sorted(spellings) if cand in self.postings)
+            spellings = translit.cantonese_spellings(token)
+        else:  # list words with the same long phonetic key
+            table = self._sound_table()
+            spellings = {cand for key in translit.keys(token) if len(key) >= SOUND_KEY_MIN
+                         for cand in table.get(key, ())}
+        found = ((cand, similarity(token, cand)) for cand in sorted(spellings) if cand in self.postings)
+        return tuple((cand, sim) for cand, sim in found if sim > 0.0)
+
+    def _sound_table(self) -> dict[str, tuple[str, ...]]:
+        """Phonetic key (translit.keys) of SOUND_KEY_MIN sounds or more -> the list words
+        with it; built on the first query in another script, per process (a Latin-only
+        workload never pays for it)."""
+        if self._sounds is None:
+            table: dict[str, set[str]] = defaultdict(set)
+            for tok in self.postings:
+                if tok.isalpha():
+                    for key in translit.keys(tok):
+                        if len(key) >= SOUND_KEY_MIN:
+                            table[key].add(tok)
+            self._sounds = {k: tuple(sorted(v)) for k, v in table.items()}
+        return self._sounds
 
     def candidates(self, query: nm.NormalizedName, cutoff: float = 0.0) -> dict[int, tuple[float, float]]:
         """Names that may match the query, each with (estimate, bound): see `_candidates`."""
