@@ -340,3 +340,12 @@ def test_a_word_in_another_script_reaches_list_words_of_the_same_long_phonetic_k
     assert index._sound_neighbors("shiraz", "") == ()  # (a 3-sound key: not looked up)
     hits = index.search("Шварценеггер Холдинг", min_score=DEFAULT_MIN_SCORE)
     assert [h.entry.entry_id for h in hits] == ["1"]
+
+
+def test_words_too_long_to_be_names_are_not_compared_by_skeleton():
+    """The skeleton distance is quadratic: two hostile words of hundreds of consonants
+    get 0 at once, while a name's words are compared as ever."""
+    from banscreen.match import translit
+
+    assert translit.transcription_similarity("bada" * 100, "han", "bada" * 100, "") == 0.0
+    assert translit.transcription_similarity("mading", "han", "martin", "") == translit.SAME_KEY_SIMILARITY

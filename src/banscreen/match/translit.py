@@ -430,6 +430,9 @@ def skeleton_distance(a: str, b: str) -> float:
 
 # Below this skeleton similarity two words are different names.
 TRANSCRIPTION_MIN = 0.7
+# Words whose skeletons would take more steps than this to compare are not names (the
+# distance is quadratic, in Python): hostile input gets 0, not a second of work.
+MAX_SKELETON_CELLS = 2_500
 
 
 @lru_cache(maxsize=200_000)
@@ -439,7 +442,7 @@ def transcription_similarity(a: str, script_a: str, b: str, script_b: str) -> fl
     best = 0.0
     for ka in skeletons(a, script_a):
         for kb in skeletons(b, script_b):
-            if ka and kb:
+            if ka and kb and len(ka) * len(kb) <= MAX_SKELETON_CELLS:
                 best = max(best, 1.0 - skeleton_distance(ka, kb) / max(len(ka), len(kb), 2))
     return SAME_KEY_SIMILARITY * best if best >= TRANSCRIPTION_MIN else 0.0
 
