@@ -349,3 +349,14 @@ def test_words_too_long_to_be_names_are_not_compared_by_skeleton():
 
     assert translit.transcription_similarity("bada" * 100, "han", "bada" * 100, "") == 0.0
     assert translit.transcription_similarity("mading", "han", "martin", "") == translit.SAME_KEY_SIMILARITY
+
+
+def test_a_name_read_one_syllable_a_word_has_no_fewer_names(index):
+    """刘镇东 read "liu zhen dong": LIU, Jhon is not the same person with a name left out
+    (one syllable of a given name is not a name)."""
+    from banscreen.match.pairs import compare_pair
+
+    result = compare_pair("刘镇东", "LIU, Jhon", index.weight, DEFAULT_MIN_SCORE, kind="person")
+    assert not any(f["name"] == "fewer_names" and f["score"] > 0 for f in result["explanation"]["features"])
+    result = compare_pair("MEZA, Arturo", "MEZA GASPAR, Arturo", index.weight, DEFAULT_MIN_SCORE, kind="person")
+    assert any(f["name"] == "fewer_names" and f["score"] > 0 for f in result["explanation"]["features"])

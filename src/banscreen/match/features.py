@@ -172,6 +172,17 @@ def korean_romanization_similarity(a: str, b: str) -> float:
     return max(token_similarity(a, b), translit.korean_similarity(a, b))
 
 
+def _syllable_words(name: NormalizedName) -> bool:
+    """A Chinese or Korean name read one syllable a word (pinyin split, Cantonese, Korean):
+    a list name with fewer words is not "fewer names" of it, one syllable of a given name
+    is not a name (刘镇东, liu zhen dong, is not LIU, Jhon)."""
+    if name.latin or len(name.tokens) < 2:
+        return False
+    if name.reading or translit.is_korean_split(name.original, name.tokens):
+        return True
+    return has_han(name.original) and len(name.tokens) == sum(1 for c in name.original if has_han(c))
+
+
 def cantonese_romanization_similarity(a: str, b: str) -> float:
     """Words of a Chinese name read in Cantonese, one syllable a word, against another
     name's: the same spelling, or one of the spellings Hong Kong and Macau give the
@@ -420,12 +431,13 @@ def compare(
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
         features.append(contained_feature(query, candidate, weight, similarity, aligned))
     if person:
-        extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
-                 if transcribed else
-                 fewer_names_feature(query, candidate, weight, similarity, aligned,
-                                     transcribed=similarity in (korean_romanization_similarity,
-                                                                cantonese_romanization_similarity))) \
-            if tok.score < FEWER_NAMES_SCORE else None
+        extra = None
+        if tok.score < FEWER_NAMES_SCORE and not (_syllable_words(query) or _syllable_words(candidate)):
+            extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
+                     if transcribed else
+                     fewer_names_feature(query, candidate, weight, similarity, aligned,
+                                         transcribed=similarity in (korean_romanization_similarity,
+                                                                    cantonese_romanization_similarity)))
     else:
         extra = acronym_feature(query, candidate)
     if extra is not None:
