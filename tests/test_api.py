@@ -310,3 +310,40 @@ def test_a_batch_screened_in_processes_answers_as_the_worker_does(db_url, bundle
         assert "VersionsDiffer" in caplog.text
     finally:
         pool.close()
+
+
+def test_batch_processes_end_when_their_worker_is_killed(bundled_home, tmp_path):
+    """A worker killed outright (SIGKILL: no shutdown runs) must not leave its screening
+    processes behind, each holding the lists: they notice within seconds and exit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = ("import sys, time\nfrom pathlib import Path\nfrom banscreen.api.batch_pool import BatchPool\n"
+              f"pool = BatchPool(Path({str(bundled_home)!r}), 2)\n"
+              "while len(pool._executor._processes) < 2: time.sleep(0.1)\n"
+              "print(' '.join(str(p) for p in pool._executor._processes), flush=True)\n"
+              "time.sleep(600)\n")
+    worker = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        children = [int(p) for p in worker.stdout.readline().split()]
+        assert len(children) == 2
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+
+    def gone(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                return any(line.startswith("State:") and "Z" in line.split()[1] for line in fh)
+        except FileNotFoundError:
+            return True
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(gone(p) for p in children):
+        time.sleep(0.2)
+    left = [p for p in children if not gone(p)]
+    for pid in left:  # (not to leave them behind if the test fails)
+        os.kill(pid, signal.SIGKILL)
+    assert not left

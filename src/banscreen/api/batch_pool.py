@@ -21,6 +21,9 @@ import datetime as dt
 import gc
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -40,6 +43,8 @@ CHUNK = 200
 # Chunks in flight per process: one being screened, one waiting, so a process never
 # waits for the worker between two chunks.
 DEPTH = 2
+# How often a screening process checks that its worker is still there.
+PARENT_CHECK_SECONDS = 1.0
 
 PartyTuple = tuple  # (name, country, address, as_of date or None, min_score)
 
@@ -62,12 +67,24 @@ class VersionsDiffer(Exception):
 _process: dict[str, Any] = {}
 
 
-def _start(root: str) -> None:
-    """A screening process's start: open the store and load the lists in force."""
+def _start(root: str, parent: int) -> None:
+    """A screening process's start: watch its worker, open the store and load the lists
+    in force."""
     from banscreen.lists.store import ListStore
 
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="banscreen-batch-parent").start()
     _process["store"] = ListStore(Path(root))
     _load()
+
+
+def _exit_with(parent: int) -> None:
+    """End this process once its worker is gone. A pool's processes wait on a queue whose
+    write end they hold themselves, so a worker that was killed (not shut down) would
+    leave them waiting for ever, each holding the lists (~300 MiB)."""
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 def _load() -> None:
@@ -101,7 +118,7 @@ class BatchPool:
     def __init__(self, root: Path, processes: int):
         self.processes = processes
         self._executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_start, initargs=(str(root),))
+                                             initializer=_start, initargs=(str(root), os.getpid()))
         for _ in range(processes):  # start them now (each loads the lists), not on the first batch
             self._executor.submit(_ready)
 
