@@ -295,13 +295,13 @@ def test_a_batch_screened_in_processes_answers_as_the_worker_does(db_url, bundle
     assert "error" in answers[2][10] and "error" in answers[2][450]
     assert any(m["list"] == "SDN" for m in answers[2][0]["matches"])  # Mahan Air
 
-    # versions that differ: the worker screens the chunk itself, the answer is the same
+    # versions the processes cannot load: the worker screens the chunk itself, the answer is the same
     pool = batch_pool.BatchPool(bundled_home, 1)
     try:
         async def collect():
             loaded = open_screener(ListStore(bundled_home), ScreenOptions())[0]
             items = [("Mahan Air", "", "", None, 0.75)] * 3
-            return [part async for part in pool.answers(("not-a-version",), items,
+            return [part async for part in pool.answers((("ofac-sdn", "no-such-version"),), items,
                                                         lambda part: [batch_pool.party_answer(loaded, x)
                                                                       for x in part])]
         import asyncio

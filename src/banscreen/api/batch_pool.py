@@ -6,8 +6,8 @@ its event loop (api/overload.py), at the speed of one core. With a `BatchPool` t
 worker reads the batch, sends its parties in chunks to a few screening processes, and
 streams their answers back in order; its own loop stays free for single requests and
 for refusing what it cannot serve. Each process loads the lists in force itself (from
-the store's index cache) when it starts, and again when the service has switched to
-other versions; a chunk the processes cannot screen (a process died, the versions
+the store's index cache) when it starts, and the worker's own versions whenever a chunk
+comes with others (the service switched, or the day did); a chunk the processes cannot screen (a process died, the versions
 disagree) is screened in the worker as before, so a batch never fails for it.
 
 The processes are started with `spawn`, not `fork`: the service has threads (list
@@ -47,6 +47,7 @@ DEPTH = 2
 PARENT_CHECK_SECONDS = 1.0
 
 PartyTuple = tuple  # (name, country, address, as_of date or None, min_score)
+Versions = tuple  # ((dataset, version), ...): the list versions a worker screens against
 
 
 def party_answer(screener: Screener, party: PartyTuple) -> bytes:
@@ -87,28 +88,37 @@ def _exit_with(parent: int) -> None:
             os._exit(0)
 
 
-def _load() -> None:
-    from banscreen.screen import open_screener
+def _load(versions: Versions | None = None) -> None:
+    """Load the lists: the versions in force today, or exactly `versions` (the worker's)."""
+    from banscreen.screen import build_index
 
-    screener, selection = open_screener(_process["store"], ScreenOptions())
-    _process["labels"] = tuple(v.label for v in selection.versions)
-    _process["screener"] = screener
+    store = _process["store"]
+    if versions is None:
+        selection = store.select(dt.date.today())
+    else:
+        selection = store.select(dt.date.today(), dict(versions), datasets=[dataset for dataset, _ in versions])
+    _process["versions"] = tuple((v.dataset, v.version) for v in selection.versions)
+    _process["screener"] = Screener(build_index(store, selection.versions), selection.versions, ScreenOptions())
     gc.collect()
     gc.freeze()  # (as the service does: a full collection must not walk the index)
 
 
-def _screen_chunk(labels: tuple[str, ...], items: list[bytes | PartyTuple]) -> list[bytes]:
-    """Answers for a chunk: a party tuple screened, bytes (a row's error record) as they are."""
-    if labels != _process.get("labels"):
-        _load()
-        if labels != _process["labels"]:
-            raise VersionsDiffer(f"process has {_process['labels']}, worker {labels}")
+def _screen_chunk(versions: Versions, items: list[bytes | PartyTuple]) -> list[bytes]:
+    """Answers for a chunk, over the worker's list `versions`: a party tuple screened,
+    bytes (a row's error record) as they are."""
+    if versions != _process.get("versions"):
+        try:
+            _load(versions)
+        except Exception as exc:  # noqa: BLE001 (a version gone from the store, ...: the worker screens it)
+            raise VersionsDiffer(f"cannot load {versions}: {type(exc).__name__}: {exc}") from None
+        if versions != _process["versions"]:
+            raise VersionsDiffer(f"process has {_process['versions']}, worker {versions}")
     screener = _process["screener"]
     return [item if isinstance(item, bytes) else party_answer(screener, item) for item in items]
 
 
-def _ready() -> tuple[str, ...]:
-    return _process.get("labels", ())
+def _ready() -> Versions:
+    return _process.get("versions", ())
 
 
 # --- in the service worker ----------------------------------------------------------------------------
@@ -125,17 +135,18 @@ class BatchPool:
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def answers(self, labels: tuple[str, ...], items: Iterable[bytes | PartyTuple],
+    async def answers(self, versions: Versions, items: Iterable[bytes | PartyTuple],
                       in_worker: Callable[[list], list[bytes]]) -> AsyncIterator[list[bytes]]:
-        """The answers to `items`, chunk by chunk, in order. `in_worker` screens a chunk in
-        this process, for a chunk the screening processes could not."""
+        """The answers to `items` over the list `versions`, chunk by chunk, in order.
+        `in_worker` screens a chunk in this process, for a chunk the screening processes
+        could not."""
         loop = asyncio.get_running_loop()
         pending: deque[tuple[list, asyncio.Future]] = deque()
         chunk: list = []
 
         def submit(part: list) -> None:
             try:
-                future = loop.run_in_executor(self._executor, _screen_chunk, labels, part)
+                future = loop.run_in_executor(self._executor, _screen_chunk, versions, part)
             except RuntimeError as exc:  # the pool is broken or shut down
                 future = loop.create_future()
                 future.set_exception(exc)

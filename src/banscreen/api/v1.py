@@ -202,7 +202,7 @@ def pooled_stream(pool: BatchPool, lists: LoadedLists, items: Iterable) -> Strea
     """A party batch's answers as JSON Lines, screened in the pool's processes (a chunk
     they cannot screen, in this worker), in order; a RowError's record as it is."""
     loaded = lists.current  # (one set of versions for the whole batch, as in the worker)
-    labels = tuple(v.label for v in loaded.selection.versions)
+    versions = tuple((v.dataset, v.version) for v in loaded.selection.versions)
 
     def sent() -> Iterator:
         for item in items:
@@ -212,7 +212,7 @@ def pooled_stream(pool: BatchPool, lists: LoadedLists, items: Iterable) -> Strea
         return [x if isinstance(x, bytes) else party_answer(loaded.parties, x) for x in part]
 
     async def lines() -> AsyncIterator[bytes]:
-        async for answers in pool.answers(labels, sent(), in_worker):
+        async for answers in pool.answers(versions, sent(), in_worker):
             yield b"\n".join(answers) + b"\n"
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
