@@ -244,8 +244,8 @@ def test_korean_syllables_and_their_romanizations():
     assert {"jeong", "jong", "jung", "chong", "chung"} <= translit.korean_spellings("jeong")  # 정
     assert {"kim", "gim"} <= translit.korean_spellings("gim")
     assert {"lee", "yi", "rhee", "ri"} <= translit.korean_spellings("i")  # 이 / 리
-    assert translit.korean_similarity("gim", "kim") == translit.SAME_KEY_SIMILARITY
-    assert translit.korean_similarity("gim", "kum") == 0.0
+    assert translit.syllable_similarity(translit.KOREAN_SPLIT, "gim", "kim") == translit.SAME_KEY_SIMILARITY
+    assert translit.syllable_similarity(translit.KOREAN_SPLIT, "gim", "kum") == 0.0
 
 
 @pytest.mark.parametrize("query, listed", [

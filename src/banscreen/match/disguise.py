@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from banscreen.reference.countries import to_iso2
+from banscreen.reference.countries import is_country_word
 
 _TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]{0,500}>")
 _SCRIPT = re.compile(r"<\s*(script|style)\b[^>]{0,500}>.*?<\s*/\s*\1\s*>", re.I | re.S)
@@ -219,7 +219,7 @@ def segments(text: str) -> list[Segment]:
         if len(halves) == 2:
             add(halves[0], "text after a dash set aside", halves[1])
         m = _TRAILING_PLACE.search(part)
-        if m and len(part[:m.start()].split()) >= 2 and _is_place(m.group(1)):
+        if m and len(part[:m.start()].split()) >= 2 and is_country_word(m.group(1)):
             add(part[:m.start()], "a place after the name set aside", m.group(1))
     return out
 
@@ -228,7 +228,3 @@ def segments(text: str) -> list[Segment]:
 # CO-HKG"): a branch's or a registration's place, not the name. Only an upper-case code:
 # a country's name after a hyphen is a family name too often (Smith-Jordan).
 _TRAILING_PLACE = re.compile(r"\s*-\s*([A-Z]{3})\s*$")
-
-
-def _is_place(code: str) -> bool:
-    return to_iso2(code) is not None

@@ -14,7 +14,7 @@ from banscreen.match import translit
 from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens,
                                    cross_script_similarity, distinctive, has_han, number_value, tables, token_similarity)
 from banscreen.model import Feature
-from banscreen.reference.countries import to_iso2
+from banscreen.reference.countries import is_country_word
 
 
 _DIGITS = re.compile(r"\d+")
@@ -164,12 +164,15 @@ def transcribing_similarity(script_a: str, script_b: str) -> Similarity:
     return similarity
 
 
-def korean_romanization_similarity(a: str, b: str) -> float:
-    """Words of a Korean name read one syllable a word against another name's: the same
-    spelling, or one of the spellings lists give the syllable (translit.korean_spellings:
-    정 is jeong, jong, jung, chong, chung ...). Not by sound: a syllable's consonants
-    alone are shared by too many others."""
-    return max(token_similarity(a, b), translit.korean_similarity(a, b))
+@lru_cache(maxsize=8)
+def reading_similarity(reading: str) -> Similarity:
+    """Token similarity for a name read one syllable a word (`reading`, a key of
+    translit.SYLLABLE_READINGS) against another name: the same spelling, or one of the
+    spellings lists give the syllable (정 is jeong, jong, jung, chong, chung ...; gwok is
+    Kwok). Not by sound: a syllable's consonants alone are shared by too many others."""
+    def similarity(a: str, b: str) -> float:
+        return max(token_similarity(a, b), translit.syllable_similarity(reading, a, b))
+    return similarity
 
 
 def _syllable_words(name: NormalizedName) -> bool:
@@ -178,16 +181,9 @@ def _syllable_words(name: NormalizedName) -> bool:
     is not a name (刘镇东, liu zhen dong, is not LIU, Jhon)."""
     if name.latin or len(name.tokens) < 2:
         return False
-    if name.reading or translit.is_korean_split(name.original, name.tokens):
+    if name.reading:
         return True
     return has_han(name.original) and len(name.tokens) == sum(1 for c in name.original if has_han(c))
-
-
-def cantonese_romanization_similarity(a: str, b: str) -> float:
-    """Words of a Chinese name read in Cantonese, one syllable a word, against another
-    name's: the same spelling, or one of the spellings Hong Kong and Macau give the
-    syllable (translit.cantonese_spellings: gwok is Kwok)."""
-    return max(token_similarity(a, b), translit.cantonese_similarity(a, b))
 
 
 def transcription_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
@@ -276,20 +272,13 @@ ACRONYM_SKIPS = frozenset({"de", "da", "del", "della", "di", "do", "dos", "das",
 ACRONYM_PLACE_PENALTY = 0.02
 
 
-@lru_cache(maxsize=50_000)
-def _is_place(word: str) -> bool:
-    """A country's name or three-letter code ("usa", "egypt"): two-letter codes are
-    ordinary syllables too often ("gs", "de")."""
-    return len(word) >= 3 and word.isalpha() and to_iso2(word) is not None
-
-
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
     """When one name is one word of 3 to 8 letters (and perhaps a country after it) and
     the other's words (with or without small words such as "of") begin with those
     letters, in order; None otherwise."""
     for short, long_ in ((query, candidate), (candidate, query)):
         place = ""
-        if len(short.tokens) == 2 and _is_place(short.tokens[1]) and not _is_place(short.tokens[0]):
+        if len(short.tokens) == 2 and is_country_word(short.tokens[1]) and not is_country_word(short.tokens[0]):
             word, place = short.tokens
         elif len(short.tokens) == 1:
             word = short.tokens[0]
@@ -330,9 +319,8 @@ def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight
     if aligned is None:
         aligned = align_tokens(query.tokens, candidate.tokens, similarity)
     pairs = aligned if short is query else [(j, i, s) for i, j, s in aligned]
-    # (between a name transcribed into syllables and another script, or a Korean syllable
-    # and its romanization, the same sound is the best two spellings can agree: it counts
-    # as the same)
+    # (between a name transcribed into syllables and another script, the same sound is
+    # the best two spellings can agree: it counts as the same)
     best = translit.SAME_KEY_SIMILARITY if transcribed else 1.0
     pairs = [(i, j, min(1.0, s / best)) for i, j, s in pairs if s >= 0.85]
     if len(pairs) < len(short.tokens):
@@ -396,12 +384,10 @@ def compare(
     (fewer_names), for others an acronym of the other name does."""
     scripts = ("", "")
     if not (query.latin and candidate.latin) and similarity is token_similarity:
-        scripts = (translit.name_script(query.original, query.tokens, query.reading),
-                   translit.name_script(candidate.original, candidate.tokens, candidate.reading))
-        if translit.KOREAN_SPLIT in scripts:
-            similarity = korean_romanization_similarity
-        elif translit.CANTONESE_SPLIT in scripts:
-            similarity = cantonese_romanization_similarity
+        scripts = (translit.name_script(query.original, query.reading),
+                   translit.name_script(candidate.original, candidate.reading))
+        if query.reading or candidate.reading:
+            similarity = reading_similarity(query.reading or candidate.reading)
         elif query.latin != candidate.latin or scripts[0] != scripts[1]:
             similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
@@ -424,8 +410,7 @@ def compare(
             and translit.same_chinese_name(query.tokens, candidate.tokens):
         features.append(Feature("romanization", translit.SAME_KEY_SIMILARITY,
                                 f"'{query.text}' and '{candidate.text}' read as the same pinyin (Wade-Giles)"))
-    transcribed = scripts[0] != scripts[1] and translit.KOREAN_SPLIT not in scripts \
-        and translit.CANTONESE_SPLIT not in scripts
+    transcribed = scripts[0] != scripts[1] and not (query.reading or candidate.reading)
     if transcribed and tok.score < translit.SAME_KEY_SIMILARITY:
         features.append(transcription_feature(query, candidate, weight, scripts))
     if contained and len(query.tokens) > len(candidate.tokens) and tok.score < CONTAINED_MAX:
@@ -433,11 +418,9 @@ def compare(
     if person:
         extra = None
         if tok.score < FEWER_NAMES_SCORE and not (_syllable_words(query) or _syllable_words(candidate)):
+            # (a name read one syllable a word never gets here: _syllable_words)
             extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
-                     if transcribed else
-                     fewer_names_feature(query, candidate, weight, similarity, aligned,
-                                         transcribed=similarity in (korean_romanization_similarity,
-                                                                    cantonese_romanization_similarity)))
+                     if transcribed else fewer_names_feature(query, candidate, weight, similarity, aligned))
     else:
         extra = acronym_feature(query, candidate)
     if extra is not None:

@@ -104,10 +104,8 @@ def _deletes(token: str) -> set[str]:
 def _script_similarity(script: str) -> nm.Similarity:
     """How features.compare compares a word of a name in `script` (translit.name_script)
     with a list word in Latin letters."""
-    if script == translit.KOREAN_SPLIT:
-        return ft.korean_romanization_similarity
-    if script == translit.CANTONESE_SPLIT:
-        return ft.cantonese_romanization_similarity
+    if script in translit.SYLLABLE_READINGS:
+        return ft.reading_similarity(script)
     return ft.transcribing_similarity(script, "") if script else nm.cross_script_similarity
 
 
@@ -227,7 +225,8 @@ class NameIndex:
         distinct token: (its lightest possible weight, [(weight it can share,
         postings)], what it may add to any name, names it matches as joined words).
         `script`: for a word of a name not in Latin letters, how the name is compared
-        (translit.name_script): a Korean syllable's romanizations are its neighbors too."""
+        (translit.name_script): the list words it may be written as are its neighbors
+        too (_sound_neighbors), each scored as features.compare scores it."""
         own = self.weight(tok)
         if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
             ids = self.postings.get(tok)
@@ -286,10 +285,8 @@ class NameIndex:
         met list names of innocent people: 46-65 % of 601 politicians' names in other
         scripts hit a list entry, against 1.2 % with long keys only.)"""
         similarity = _script_similarity(script)
-        if script == translit.KOREAN_SPLIT:
-            spellings = translit.korean_spellings(token)
-        elif script == translit.CANTONESE_SPLIT:
-            spellings = translit.cantonese_spellings(token)
+        if script in translit.SYLLABLE_READINGS:
+            spellings = translit.SYLLABLE_READINGS[script](token)
         else:  # list words with the same long phonetic key
             table = self._sound_table()
             spellings = {cand for key in translit.keys(token) if len(key) >= SOUND_KEY_MIN
@@ -334,7 +331,7 @@ class NameIndex:
         joined: set[int] = set()
         q_weight = 0.0
         slack = 0.0  # what the query may share with any name beyond `acc`
-        script = None if query.latin else translit.name_script(query.original, query.tokens, query.reading)
+        script = None if query.latin else translit.name_script(query.original, query.reading)
         for tok in query.tokens:  # repeated tokens count again ("ABDULLAH, Abdullah")
             lightest, token_lookups, token_slack, token_joined = self._token_info(tok, script)
             q_weight += lightest

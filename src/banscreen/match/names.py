@@ -65,7 +65,7 @@ class NormalizedName:
     part: str = ""  # for a part of a longer name: how it was found ("branch or office suffix", ...)
     aside: str = ""  # ... and the words set aside
     latin: bool = True  # written in Latin letters (else romanized here: compared by sound too)
-    reading: str = ""  # translit.CANTONESE_SPLIT for a Chinese name read in Cantonese, one syllable a word
+    reading: str = ""  # for a name read one syllable a word, how (a key of translit.SYLLABLE_READINGS)
 
     @property
     def canonical(self) -> tuple[str, ...]:
@@ -370,7 +370,7 @@ def _forms(text: str) -> list[NormalizedName]:
         # would meet by sound any one-word name with its consonants ("choelyonghae" /
         # "solange")
         split = normalize(" ".join(text.strip()))
-        return [dataclasses.replace(split, original=text)]
+        return [dataclasses.replace(split, original=text, reading=translit.KOREAN_SPLIT)]
     if not has_han(text) or translit.syllabic_script(text) == "han":
         # (a foreign name in Chinese characters is read word by word, as parted: its
         # syllables one by one are not its words)

@@ -465,23 +465,14 @@ _KO_FINAL = (("",), ("k", "g"), ("k", "kk"), ("k",), ("n",), ("n",), ("n",), ("t
 _KO_SURNAMES = {"이": ("lee", "rhee", "yi", "ri", "li"), "리": ("lee", "rhee", "yi", "li"), "박": ("park", "pak"),
                 "노": ("noh", "roh"), "로": ("roh",), "안": ("ahn",), "손": ("sohn",), "서": ("suh",), "허": ("hur",),
                 "여": ("yuh",), "임": ("lim", "rim"), "림": ("lim", "im"), "유": ("ryu", "you"), "류": ("yoo", "yu", "you")}
-KOREAN_SPLIT = "korean"  # the script of a Korean name read one syllable a word
+KOREAN_SPLIT = "korean"  # the reading of a Korean name one syllable a word
 
 
-def is_korean_split(original: str, tokens: tuple[str, ...]) -> bool:
-    """Whether a normalized name is a Korean name of 2-4 syllables read one syllable a
-    word (names._forms makes this reading)."""
-    text = original.strip()
-    return 2 <= len(text) <= 4 and len(tokens) == len(text) and all("\uac00" <= c <= "\ud7a3" for c in text)
-
-
-def name_script(original: str, tokens: tuple[str, ...], reading: str = "") -> str:
+def name_script(original: str, reading: str = "") -> str:
     """The script a name not in Latin letters is compared by: its `reading` where it has
-    one (CANTONESE_SPLIT), KOREAN_SPLIT for a Korean name read one syllable a word, else
-    syllabic_script (or "" for an alphabet)."""
-    if reading:
-        return reading
-    return KOREAN_SPLIT if is_korean_split(original, tokens) else syllabic_script(original)
+    one (a name read one syllable a word: SYLLABLE_READINGS), else syllabic_script (""
+    for an alphabet)."""
+    return reading or syllabic_script(original)
 
 
 @lru_cache(maxsize=1)
@@ -508,22 +499,12 @@ def korean_spellings(reading: str) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=100_000)
-def korean_similarity(a: str, b: str) -> float:
-    """A syllable of a Korean name (as anyascii reads it) against a word of the other
-    name: SAME_KEY_SIMILARITY when the word is one of the syllable's spellings, either
-    way round; 1.0 when the same; else 0."""
-    if a == b:
-        return 1.0
-    return SAME_KEY_SIMILARITY if b in korean_spellings(a) or a in korean_spellings(b) else 0.0
-
-
 # --- Chinese names read in Cantonese ----------------------------------------------------------------
 # Hong Kong and Macau write a Chinese name by its Cantonese sound, one word a syllable, in
 # the government's romanization (郭家麒: Kwok Ka-ki; 劉皇發: Lau Wong-fat), which pinyin
 # (guo jia qi) does not reach. ToJyutping gives each character's Jyutping; the spellings
 # below are how Hong Kong and Macau write each Jyutping initial and final.
-CANTONESE_SPLIT = "cantonese"  # the script of a Chinese name read one Cantonese syllable a word
+CANTONESE_SPLIT = "cantonese"  # the reading of a Chinese name one Cantonese syllable a word
 _JYUT_INITIALS = {"b": ("p",), "p": ("p",), "m": ("m",), "f": ("f",), "d": ("t",), "t": ("t",), "n": ("n", "l"),
                   "l": ("l",), "g": ("k",), "k": ("k",), "ng": ("ng", ""), "h": ("h",), "gw": ("kw",), "kw": ("kw",),
                   "w": ("w",), "z": ("ch", "ts", "tz", "j"), "c": ("ch", "ts", "tz"), "s": ("s", "sh"), "j": ("y", ""),
@@ -563,14 +544,20 @@ def cantonese_spellings(jyutping: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# The readings of a name one syllable a word, and each syllable's spellings in lists.
+SYLLABLE_READINGS = {KOREAN_SPLIT: korean_spellings, CANTONESE_SPLIT: cantonese_spellings}
+
+
 @lru_cache(maxsize=100_000)
-def cantonese_similarity(a: str, b: str) -> float:
-    """A syllable of a Chinese name read in Cantonese (Jyutping, no tone) against a word
-    of the other name: SAME_KEY_SIMILARITY when the word is one of its spellings, either
-    way round; 1.0 when the same; else 0."""
+def syllable_similarity(reading: str, a: str, b: str) -> float:
+    """A syllable of a name read one syllable a word (`reading`, a key of
+    SYLLABLE_READINGS: a Korean syllable as anyascii reads it, a Cantonese one in
+    Jyutping) against a word of the other name: SAME_KEY_SIMILARITY when the word is one
+    of the syllable's spellings, either way round; 1.0 when the same; else 0."""
     if a == b:
         return 1.0
-    return SAME_KEY_SIMILARITY if b in cantonese_spellings(a) or a in cantonese_spellings(b) else 0.0
+    spellings = SYLLABLE_READINGS[reading]
+    return SAME_KEY_SIMILARITY if b in spellings(a) or a in spellings(b) else 0.0
 
 
 def cantonese_reading(text: str) -> str | None:

@@ -72,6 +72,13 @@ def _by_folded_name() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=50_000)
+def is_country_word(word: str) -> bool:
+    """Whether one word is a country's name or three-letter code ("usa", "EGYPT", "HKG"):
+    two-letter codes are ordinary syllables too often ("gs", "de") to count."""
+    return len(word) >= 3 and word.isalpha() and to_iso2(word) is not None
+
+
 def name_of(iso2: str) -> str:
     c = pycountry.countries.get(alpha_2=iso2)
     return getattr(c, "common_name", None) or (c.name if c else iso2)
