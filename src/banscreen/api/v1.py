@@ -137,28 +137,45 @@ def batch_body_doc(item_schema: dict, what: str) -> dict:
 BATCH_TURN_SECONDS = 0.005
 
 
+async def in_turns(scope: dict, items: Iterable, work: Callable[[Any], Any], *, first: bool) -> AsyncIterator[list]:
+    """`work(item)` for every item, in turns of the event loop of at most
+    BATCH_TURN_SECONDS each (api/overload.py): the results of each turn, in order, so
+    that a long request neither hops to a thread per item nor holds up the requests
+    behind it. `first`: whether its first turn is the request's first (the queue bound is
+    checked there)."""
+    pending = iter(items)
+    done = False
+    while not done:
+        results = []
+        async with cpu_turn(scope, first=first):
+            until = time.perf_counter() + BATCH_TURN_SECONDS
+            for item in pending:
+                results.append(work(item))
+                if time.perf_counter() > until:
+                    break
+            else:
+                done = True
+        first = False
+        yield results
+
+
 def ndjson_stream(scope: dict, items: Iterable, answer: Callable[[int, Any], bytes], size: int) -> StreamingResponse:
     """Each item's answer (a RowError's record as it is) as JSON Lines, sent in chunks of
-    `size` lines, screened in turns of the event loop of at most BATCH_TURN_SECONDS each
-    (api/overload.py), so that a large batch neither hops to a thread per line nor holds
-    up other requests. The caller has already been admitted (`admit`)."""
+    `size` lines, screened in turns of the event loop (`in_turns`). The caller has
+    already been admitted (`admit`)."""
+    def one(numbered: tuple[int, Any]) -> bytes:
+        number, item = numbered
+        return orjson.dumps(item.record()) if isinstance(item, RowError) else answer(number, item)
+
     async def lines() -> AsyncIterator[bytes]:
-        numbered = enumerate(items, 1)
         chunk: list[bytes] = []
-        done = False
-        while not done:
-            async with cpu_turn(scope, first=False):
-                until = time.perf_counter() + BATCH_TURN_SECONDS
-                for number, item in numbered:
-                    chunk.append(orjson.dumps(item.record()) if isinstance(item, RowError)
-                                 else answer(number, item))
-                    if time.perf_counter() > until:
-                        break
-                else:
-                    done = True
-            if len(chunk) >= size or (done and chunk):
+        async for answers in in_turns(scope, enumerate(items, 1), one, first=False):
+            chunk += answers
+            if len(chunk) >= size:
                 yield b"\n".join(chunk) + b"\n"
                 chunk = []
+        if chunk:
+            yield b"\n".join(chunk) + b"\n"
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
@@ -284,27 +301,21 @@ def _screening_routes(api: APIRouter, lists: LoadedLists, screener_role, batch_p
     @api.post("/v1/screen/equipment", tags=["screening"])
     async def screen_equipment(request: Request, body: EquipmentIn,
                                who: Principal = Depends(screener_role)) -> Response:
-        """Each asset's findings, in order. Screened on the event loop in turns of at
-        most BATCH_TURN_SECONDS (api/overload.py), as a batch is: up to 10,000 assets must
-        not hold up the requests behind them."""
+        """Each asset's findings, in order. Screened on the event loop in turns
+        (`in_turns`), as a batch is: up to 10,000 assets must not hold up the requests
+        behind them."""
         as_of = body.as_of or dt.date.today()
         resolver = lists.current.equipment.resolver
+
+        def one(numbered: tuple[int, AssetIn]) -> dict:
+            i, a = numbered
+            asset = Asset(i, 0, "api", a.label or f"asset {i}",
+                          tuple(Observation(o.kind, o.value, "api") for o in a.observations))
+            return {"label": asset.label, "findings": [equipment_record(f) for f in resolver.screen(asset, as_of)]}
+
         out = []
-        assets = iter(enumerate(body.assets, 1))
-        first, done = True, False
-        while not done:
-            async with cpu_turn(request.scope, first=first):
-                until = time.perf_counter() + BATCH_TURN_SECONDS
-                for i, a in assets:
-                    asset = Asset(i, 0, "api", a.label or f"asset {i}",
-                                  tuple(Observation(o.kind, o.value, "api") for o in a.observations))
-                    out.append({"label": asset.label,
-                                "findings": [equipment_record(f) for f in resolver.screen(asset, as_of)]})
-                    if time.perf_counter() > until:
-                        break
-                else:
-                    done = True
-            first = False
+        async for results in in_turns(request.scope, enumerate(body.assets, 1), one, first=True):
+            out += results
         return Response(orjson.dumps({"as_of": as_of.isoformat(), "assets": out}), media_type="application/json")
 
 
