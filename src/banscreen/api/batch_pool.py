@@ -7,8 +7,9 @@ worker reads the batch, sends its parties in chunks to a few screening processes
 streams their answers back in order; its own loop stays free for single requests and
 for refusing what it cannot serve. Each process loads the lists in force itself (from
 the store's index cache) when it starts, and the worker's own versions whenever a chunk
-comes with others (the service switched, or the day did); a chunk the processes cannot screen (a process died, the versions
-disagree) is screened in the worker as before, so a batch never fails for it.
+comes with others (the service switched, or the day did); a chunk the processes cannot
+screen (a process died, the versions cannot be loaded) is screened in the worker as
+before, so a batch never fails for it.
 
 The processes are started with `spawn`, not `fork`: the service has threads (list
 refresh, webhook deliveries), and a forked copy of a threaded process can inherit a
