@@ -248,6 +248,23 @@ def test_korean_syllables_and_their_romanizations():
     assert translit.syllable_similarity(translit.KOREAN_SPLIT, "gim", "kum") == 0.0
 
 
+@pytest.mark.parametrize("a, b", [
+    ("안철수", "Ahn Cheol-soo"),  # 안 reads "an", an English stopword
+    ("안정환", "Ahn Jung-hwan"),
+    ("何安平", "He Anping"),  # pinyin "an"
+    ("安志華", "On Chi-wah"),  # Cantonese "on"; 安 in Mandarin "an"
+])
+def test_a_syllable_that_reads_like_a_stopword_stays_a_word(index, a, b):
+    """A name read one syllable a word keeps every syllable: none is dropped as a
+    stopword ("an", "a") and so none is missing from the comparison."""
+    from banscreen.match import names
+    from banscreen.match.pairs import compare_pair
+
+    assert any(len(form.tokens) == len(a) for form in names.variants(a))
+    result = compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")
+    assert result["match"] and result["score"] >= 0.9, result
+
+
 @pytest.mark.parametrize("query, listed", [
     ("김정은", "KIM, Jong Un"),
     ("김여정", "KIM, Yo Jong"),

@@ -333,11 +333,14 @@ def number_value(token: str) -> str | None:
     return tables().numbers.get(token)
 
 
-def normalize(name: str, joined_pinyin: bool = True) -> NormalizedName:
+def normalize(name: str, joined_pinyin: bool = True, stopwords: bool = True) -> NormalizedName:
+    """`name` folded, its legal forms set apart and (with `stopwords`) its stopwords
+    dropped. A name read one syllable a word takes no stopwords: its syllables are its
+    words, and some read like one (안 "an", 아 "a", 식 "sig")."""
     t = tables()
     tokens = fold(name, joined_pinyin)
     core, legal = _split_legal(tokens)
-    distinctive = [tok for tok in core if tok not in t.stopwords]
+    distinctive = [tok for tok in core if not stopwords or tok not in t.stopwords]
     return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens), latin=is_latin(name))
 
 
@@ -369,20 +372,20 @@ def _forms(text: str) -> list[NormalizedName]:
         # by its romanizations (translit.korean_spellings); the whole word run together
         # would meet by sound any one-word name with its consonants ("choelyonghae" /
         # "solange")
-        split = normalize(" ".join(text.strip()))
+        split = normalize(" ".join(text.strip()), stopwords=False)
         return [dataclasses.replace(split, original=text, reading=translit.KOREAN_SPLIT)]
     if not has_han(text) or translit.syllabic_script(text) == "han":
         # (a foreign name in Chinese characters is read word by word, as parted: its
         # syllables one by one are not its words)
         return [first]
-    split = normalize(text, joined_pinyin=False)
+    split = normalize(text, joined_pinyin=False, stopwords=False)
     out = [first] if split.tokens == first.tokens else [first, split]
     if _CHINESE_NAME.fullmatch(text.strip()):
         # a Chinese name of 2-4 characters is also read in Cantonese, as Hong Kong and
         # Macau write it ("郭家麒": Kwok Ka-ki), each syllable by its spellings
         cantonese = translit.cantonese_reading(text.strip())
         if cantonese:
-            out.append(dataclasses.replace(normalize(cantonese), original=text, latin=False,
+            out.append(dataclasses.replace(normalize(cantonese, stopwords=False), original=text, latin=False,
                                            reading=translit.CANTONESE_SPLIT))
     return out
 
