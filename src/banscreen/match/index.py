@@ -91,6 +91,32 @@ def _inside_bounds(shared: float, slack: float, name_weight: float) -> tuple[flo
             ft.CONTAINED_MAX * min(1.0, (shared + slack) / name_weight))
 
 
+class _CompactPostings(dict):
+    """Key -> the values added under it, in the order added, without repeats; held as the
+    value itself while there is one (most keys of the deletion and joined-word tables
+    reach one word or name: a tuple each would cost ~45 MiB more of an index of 50,000
+    names). Read a value back with `_held`."""
+
+    def add(self, key: str, value) -> None:
+        held = self.get(key)
+        if held is None:
+            self[key] = value
+        elif type(held) is list:
+            if held[-1] != value:
+                held.append(value)
+        elif held != value:
+            self[key] = [held, value]
+
+    def done(self) -> dict:
+        """A plain dict, each list of several values a tuple."""
+        return {k: tuple(v) if type(v) is list else v for k, v in self.items()}
+
+
+def _held(value) -> tuple:
+    """The values a `_CompactPostings` key holds, as a tuple."""
+    return value if type(value) is tuple else (value,)
+
+
 def _deletes(token: str) -> set[str]:
     """Deletion keys reaching every token within the edits `names.token_similarity`
     allows: one deletion, and for tokens long enough to carry two edits, two."""
@@ -143,16 +169,15 @@ class NameIndex:
                     self.names.append(IndexedName(e_idx, raw, norm))
 
         postings: dict[str, list[int]] = defaultdict(list)
-        joined: dict[str, set[int]] = defaultdict(set)
+        joined = _CompactPostings()
         for n_idx, item in enumerate(self.names):
             toks = item.norm.tokens
             for tok in dict.fromkeys(toks):  # (unique, in the name's order: the same dict order every run)
                 postings[tok].append(n_idx)
-            for seq in (toks, item.norm.folded):
-                for key in _runs(seq):
-                    joined[key].add(n_idx)
+            for key in sorted(_runs(toks) | _runs(item.norm.folded)):
+                joined.add(key, n_idx)
         self.postings = dict(postings)
-        self.joined_postings = {k: sorted(v) for k, v in joined.items()}
+        self.joined_postings = joined.done()
         synonyms = nm.tables().synonyms
         by_canonical: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -182,13 +207,11 @@ class NameIndex:
                               and self.entries[item.entry].kind != "person" for item in self.names]
         self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
-        deletes: dict[str, set[str]] = defaultdict(set)
-        for tok in self.postings:
-            if len(tok) > nm.SHORT_TOKEN:
-                deletes[tok].add(tok)
-                for d in _deletes(tok):
-                    deletes[d].add(tok)
-        self.deletes = {k: tuple(sorted(v)) for k, v in deletes.items()}  # sorted: the same walk every run
+        deletes = _CompactPostings()
+        for tok in sorted(tok for tok in self.postings if len(tok) > nm.SHORT_TOKEN):  # sorted: the same walk every run
+            for key in _deletes(tok) | {tok}:
+                deletes.add(key, tok)
+        self.deletes = deletes.done()
         self._start_caches()
 
     def _start_caches(self) -> None:
@@ -246,7 +269,7 @@ class NameIndex:
         # lightest possible weight keeps the bound an upper bound
         lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
         lookups = [(s * self.weight(c), self._postings_array(c)) for c, s in neighbors]
-        joined = self.joined_postings.get(tok, ()) if len(tok) >= MIN_JOINED_KEY else ()
+        joined = _held(self.joined_postings.get(tok, ())) if len(tok) >= MIN_JOINED_KEY else ()
         return lightest, lookups, 0.0, joined  # query "alqaida" ~ list "al qaida"
 
     def _neighbors_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
@@ -266,7 +289,7 @@ class NameIndex:
         if len(token) > nm.SHORT_TOKEN:
             keys = _deletes(token) | {token}
             for key in sorted(keys):  # (a set of strings iterates in another order each run)
-                for cand in self.deletes.get(key, ()):
+                for cand in _held(self.deletes.get(key, ())):
                     if cand not in found:
                         s = nm.token_similarity(token, cand)
                         if s > 0.0:
