@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import logging
 import multiprocessing
 import os
@@ -34,7 +33,7 @@ import orjson
 
 from banscreen.model import Subject
 from banscreen.report.records import destination_record, match_record
-from banscreen.screen import ScreenOptions, Screener
+from banscreen.screen import ScreenOptions, Screener, settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +99,7 @@ def _load(versions: Versions | None = None) -> None:
         selection = store.select(dt.date.today(), dict(versions), datasets=[dataset for dataset, _ in versions])
     _process["versions"] = tuple((v.dataset, v.version) for v in selection.versions)
     _process["screener"] = Screener(build_index(store, selection.versions), selection.versions, ScreenOptions())
-    gc.collect()
-    gc.freeze()  # (as the service does: a full collection must not walk the index)
+    settle_heap()  # (as the service does: a full collection must not walk the index)
 
 
 def _screen_chunk(versions: Versions, items: list[bytes | PartyTuple]) -> list[bytes]:

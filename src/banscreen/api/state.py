@@ -4,7 +4,6 @@ a request ever seeing half of a switch."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import threading
 import time
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from banscreen.lists.store import ListStore, Selection
 from banscreen.lists.update import Updater, load_sources
 from banscreen.screen import (EquipmentOptions, EquipmentScreener, ScreenOptions, Screener,
-                              open_equipment_screener, open_screener)
+                              open_equipment_screener, open_screener, settle_heap)
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +69,3 @@ class LoadedLists:
                 except Exception:  # a failed refresh keeps the versions in force; try again next time
                     log.exception("list refresh failed; the versions in force stay")
         threading.Thread(target=loop, daemon=True, name="banscreen-list-refresh").start()
-
-
-def settle_heap() -> None:
-    """Move every object alive now (the name index: millions of them) out of the
-    garbage collector's sight. Without this, a full collection triggered by request
-    churn walks the whole index and stalls the worker for a few hundred milliseconds,
-    which shows as p99 latency and, under the overload bound, as refused requests.
-    Unfrozen first: after a refresh the previous index is garbage, and frozen objects
-    in reference cycles would never be collected."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()

@@ -18,7 +18,7 @@ from banscreen.report import ReportContext
 from banscreen.report.interface import vendor_summary
 from banscreen.screen.shipments import ShipmentScreener
 from banscreen.screen import (DEFAULT_MIN_SCORE, EquipmentOptions, ScreenOptions, open_equipment_screener,
-                              open_screener)
+                              open_screener, settle_heap)
 from banscreen.sources import ColumnMap, read_parties
 from banscreen.sources.equipment import read_assets
 from banscreen.sources.shipments import read_shipments
@@ -73,6 +73,7 @@ def screen_parties(
     day, pinned, codes = parse_date(as_of, "--as-of"), _pinned(list_version), parse_list_codes(lists)
     options = ScreenOptions(as_of=day, min_score=min_score, lists=codes, destinations=not no_destinations)
     screener, selection = open_screener(list_store(home), options, pinned)
+    settle_heap(collect=False)  # (one index for the life of the command: its collections need not walk it)
     check_list_codes(codes, {e.list for e in screener.index.entries})
     if not quiet:
         err.print(escape(f"screening as of {day} against " + ", ".join(v.label for v in selection.versions)))

@@ -5,6 +5,7 @@ used; a damaged cache file is rebuilt, never trusted."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import pickle
@@ -64,3 +65,20 @@ def build_index(store: ListStore, versions: Iterable[ListVersion], cache: bool =
         _LOADED.clear()  # keep one index in memory, not one per as-of date ever used
         _LOADED[key] = index
     return index
+
+
+def settle_heap(collect: bool = True) -> None:
+    """Move every object alive now (a loaded name index: hundreds of thousands of them)
+    out of the garbage collector's sight, for a process that keeps its index and
+    screens with it: otherwise each full collection that the churn of screening
+    triggers walks the whole index (~0.3 s for the bundled lists: ~12 % of the time of
+    a search over names never seen before, and stalls that show as a service's p99).
+
+    `collect`: unfreeze and collect first, so that a previous index, now garbage held
+    in reference cycles, is freed rather than frozen for good; a long-lived process
+    that replaces its index must, a one-shot command that loads one index need not
+    (and saves the collection's time)."""
+    if collect:
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
