@@ -391,7 +391,8 @@ def compare(
         elif query.latin != candidate.latin or scripts[0] != scripts[1]:
             similarity = cross_script_similarity
     legal = legal_feature(query, candidate)
-    if query.canonical == candidate.canonical:
+    if len(query.tokens) == len(candidate.tokens) and (query.tokens == candidate.tokens
+                                                      or query.canonical == candidate.canonical):
         exact = Feature("exact", 1.0, f"same normalized name '{query.text}'")
         features = (exact, legal, *_reading_features(query, candidate, weight, similarity))
         return max(0.0, 1.0 + sum(f.score for f in features[1:])), features

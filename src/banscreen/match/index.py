@@ -15,7 +15,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -133,6 +133,17 @@ def _script_similarity(script: str) -> nm.Similarity:
     if script in translit.SYLLABLE_READINGS:
         return ft.reading_similarity(script)
     return ft.transcribing_similarity(script, "") if script else nm.cross_script_similarity
+
+
+class TokenInfo(NamedTuple):
+    """What one query word contributes to candidate search (NameIndex._token_info)."""
+
+    lightest: float  # its lightest possible weight
+    lookups: list[tuple[float, np.ndarray]]  # (weight it can share, postings) per list word it may be
+    slack: float  # what it may add to any name (an initial may match any word)
+    joined: tuple[int, ...]  # names it matches as their words run together
+    rare: list[tuple[float, np.ndarray]]  # the lookups of list words rare enough to walk
+    common_weights: list[float]  # the weights of the others (not walked when a rare one is)
 
 
 class WordWeights(dict):
@@ -253,8 +264,8 @@ class NameIndex:
         own = self.weight(tok)
         if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
             ids = self.postings.get(tok)
-            return (min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
-                    nm.INITIAL_SIMILARITY * self._max_weight, ())
+            return self._info(min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
+                              nm.INITIAL_SIMILARITY * self._max_weight, ())
         neighbors = self._neighbors(tok)
         if script is not None:
             # (scored as features.compare scores a word of another script, which may be
@@ -270,7 +281,12 @@ class NameIndex:
         lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
         lookups = [(s * self.weight(c), self._postings_array(c)) for c, s in neighbors]
         joined = _held(self.joined_postings.get(tok, ())) if len(tok) >= MIN_JOINED_KEY else ()
-        return lightest, lookups, 0.0, joined  # query "alqaida" ~ list "al qaida"
+        return self._info(lightest, lookups, 0.0, joined)  # query "alqaida" ~ list "al qaida"
+
+    def _info(self, lightest: float, lookups: list[tuple[float, np.ndarray]], slack: float,
+              joined: tuple[int, ...]) -> TokenInfo:
+        return TokenInfo(lightest, lookups, slack, joined, [lk for lk in lookups if len(lk[1]) <= self._common],
+                         [w for w, ids in lookups if len(ids) > self._common])
 
     def _neighbors_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
         """List tokens similar to `token`, with their similarity."""
@@ -351,24 +367,27 @@ class NameIndex:
         inside the query (names.contained_feature), searched only when no other name
         matched."""
         lookups: list[tuple[float, np.ndarray]] = []
+        rare: list[tuple[float, np.ndarray]] = []
+        common_weights: list[float] = []
         joined: set[int] = set()
         q_weight = 0.0
         slack = 0.0  # what the query may share with any name beyond `acc`
         script = None if query.latin else translit.name_script(query.original, query.reading)
         for tok in query.tokens:  # repeated tokens count again ("ABDULLAH, Abdullah")
-            lightest, token_lookups, token_slack, token_joined = self._token_info(tok, script)
-            q_weight += lightest
-            slack += token_slack
-            lookups.extend(token_lookups)
-            if token_joined:
-                joined.update(token_joined)
+            info = self._token_info(tok, script)
+            q_weight += info.lightest
+            slack += info.slack
+            lookups += info.lookups
+            rare += info.rare
+            common_weights += info.common_weights
+            if info.joined:
+                joined.update(info.joined)
         for seq in (query.tokens, query.folded):  # query "al qaida" ~ list "alqaida"
             for key in _runs(seq):
                 joined.update(self.postings.get(key, ()))
-        rare = [lk for lk in lookups if len(lk[1]) <= self._common]
-        if rare and len(rare) < len(lookups):
+        if rare and common_weights:
             # common words are not walked: any name may share them
-            slack += sum(w for w, ids in lookups if len(ids) > self._common)
+            slack += sum(common_weights)
             lookups = rare
         out: dict[int, tuple[float, float]] = {}
         within: dict[int, tuple[float, float]] = {}
@@ -525,9 +544,12 @@ class NameIndex:
                 lists: frozenset[str] | None, needed: int) -> list[int]:
         """A pool's first `needed` names in the order they are scored: best estimate
         first, only names of entries in force on `as_of` and on `lists`."""
+        out_of_force = self._out_of_force(as_of) if as_of is not None else frozenset()
+        names, entries = self.names, self.entries
+
         def keep(n_idx: int) -> bool:
-            entry = self.entries[self.names[n_idx].entry]
-            return (lists is None or entry.list in lists) and (as_of is None or entry.in_force(as_of))
+            e_idx = names[n_idx].entry
+            return e_idx not in out_of_force and (lists is None or entries[e_idx].list in lists)
 
         def by_estimate(kv: tuple[int, tuple[float, float]]) -> tuple[float, float]:
             return kv[1]
@@ -537,7 +559,20 @@ class NameIndex:
             if len(head) >= needed:
                 return head[:needed]
         ranked = sorted(pool.items(), key=by_estimate, reverse=True)
+        if lists is None and not out_of_force:
+            return [n_idx for n_idx, _ in ranked[:needed]]
         return [n_idx for n_idx, _ in ranked if keep(n_idx)][:needed]
+
+    def _out_of_force(self, as_of: dt.date) -> frozenset[int]:
+        """The entries not in force on `as_of` (a few hundred of ~30,000), once per date
+        a process screens as of (the last few kept)."""
+        cache = self._local.__dict__.setdefault("out_of_force", {})
+        found = cache.get(as_of)
+        if found is None:
+            if len(cache) >= 8:
+                cache.clear()
+            found = cache[as_of] = frozenset(i for i, e in enumerate(self.entries) if not e.in_force(as_of))
+        return found
 
     def _score_name(self, query: nm.NormalizedName, n_idx: int, query_countries: set[str]) -> float:
         item = self.names[n_idx]

@@ -130,9 +130,10 @@ class ChangeReach:
         if word in self._words:
             return self._words[word]
         index, common = self.index, self.index._common
-        lightest, lookups, slack, _ = index._token_info(word)
-        walks_rare = any(len(ids) <= common for _, ids in lookups)
-        common_weight = sum(w for w, ids in lookups if len(ids) > common)
+        info = index._token_info(word)
+        lightest, slack = info.lightest, info.slack
+        walks_rare = bool(info.rare)
+        common_weight = sum(info.common_weights)
         if len(word) >= 2:
             neighbors = dict(index._neighbors(word))
         else:
