@@ -248,6 +248,28 @@ def test_korean_syllables_and_their_romanizations():
     assert translit.syllable_similarity(translit.KOREAN_SPLIT, "gim", "kum") == 0.0
 
 
+@pytest.mark.parametrize("a, b, match", [
+    ("Σαρλ Αζναβούρ", "Charles Aznavour", True),  # "sarl" is a name here, not a French legal form
+    ("Ρόμπερτ Ντε Νίρο", "Robert De Niro", True),  # μπ and ντ inside a word: b and d, as at its start
+    ("Λουίτζι Πιραντέλο", "Luigi Pirandello", True),  # Italian "gi" said j: τζ
+    ("Παντελής Καψής", "Pantelis Kapsis", True),  # a Greek name keeps its nt
+    ("Ρόμπερτ Ντε Νίρο", "Roberto Denis", False),
+])
+def test_a_foreign_name_in_greek_letters(index, a, b, match):
+    from banscreen.match.pairs import compare_pair
+
+    assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")["match"] is match
+
+
+def test_a_name_in_another_script_takes_a_one_word_legal_form_only_at_its_ends():
+    from banscreen.match import names
+
+    assert names.variants("Σαρλ Μισέλ")[0].tokens == ("sarl", "misel")
+    assert names.variants("ООО Ромашка")[0].legal == ("llc",)  # LEADING_LEGAL at the start
+    assert names.variants("Ромашка ООО")[0].legal == ("llc",)  # any at the end
+    assert names.variants("SARL Dupont")[0].legal  # (in Latin letters, as before)
+
+
 @pytest.mark.parametrize("a, b", [
     ("안철수", "Ahn Cheol-soo"),  # 안 reads "an", an English stopword
     ("안정환", "Ahn Jung-hwan"),

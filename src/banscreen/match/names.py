@@ -274,7 +274,11 @@ def legal_spelling(token: str) -> str:
     return token
 
 
-def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
+def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list[str]]:
+    """The name's words apart from its legal forms, and the legal forms (canonical). A
+    name not written in Latin letters takes a one-word legal form only at its end, or one
+    of LEADING_LEGAL at its start: elsewhere a word romanized to a Latin legal
+    abbreviation is a name ("Σαρλ Μισέλ" reads "sarl misel": Charles Michel)."""
     t = tables()
     original = tokens
     tokens = [legal_spelling(tok) for tok in tokens]
@@ -302,7 +306,7 @@ def _split_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
     keep = [True] * n
     legal: list[str] = []
     for start, end, canonical in spans:
-        ambiguous = end - start == 1 and len(tokens[start]) <= 2
+        ambiguous = end - start == 1 and (len(tokens[start]) <= 2 or not latin)
         if ambiguous and start < trailing_from and not (start == 0 and tokens[0] in LEADING_LEGAL):
             continue
         for k in range(start, end):
@@ -339,9 +343,10 @@ def normalize(name: str, joined_pinyin: bool = True, stopwords: bool = True) -> 
     words, and some read like one (안 "an", 아 "a", 식 "sig")."""
     t = tables()
     tokens = fold(name, joined_pinyin)
-    core, legal = _split_legal(tokens)
+    latin = is_latin(name)
+    core, legal = _split_legal(tokens, latin)
     distinctive = [tok for tok in core if not stopwords or tok not in t.stopwords]
-    return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens), latin=is_latin(name))
+    return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens), latin=latin)
 
 
 def is_latin(text: str) -> bool:
@@ -354,12 +359,18 @@ def _forms(text: str) -> list[NormalizedName]:
     """One normalized form; for a Chinese-script name both joined ("huawei") and
     syllable-split ("hua wei") pinyin; for a Greek-script name both letter by letter
     ("Γιάννης" / "giannes", as Greek names are romanized) and as read ("yanis", as a
-    foreign name written in Greek is: "Μπερσάνι" / "bersani", translit.greek_as_read);
+    foreign name written in Greek is: "Μπερσάνι" / "bersani", and with μπ/ντ/γκ inside a
+    word read b/d/g: "Λίντι" / "lidi", translit.greek_as_read);
     for a Hebrew or Arabic one both letter by letter and with its vowel letters read as
     vowels (translit.hebrew_as_read, translit.arabic_as_read)."""
     first = normalize(text)
-    for has_script, as_read in ((translit.has_greek, translit.greek_as_read),
-                                (translit.has_hebrew, translit.hebrew_as_read),
+    if translit.has_greek(text):
+        out = [first]
+        for read in (normalize(translit.greek_as_read(text)), normalize(translit.greek_as_read(text, foreign=True))):
+            if all(read.tokens != form.tokens for form in out):
+                out.append(dataclasses.replace(read, original=text, latin=False))
+        return out
+    for has_script, as_read in ((translit.has_hebrew, translit.hebrew_as_read),
                                 (translit.has_arabic, translit.arabic_as_read)):
         if has_script(text):
             read = normalize(as_read(text))

@@ -65,6 +65,7 @@ def _key(word: str, ch: str) -> str:
     return "".join(out)
 
 
+_MEDIAL_SOFT_G = re.compile(r"(?<=[aeiouy])g(?=[eiy])")
 _SILENT_FINALS = frozenset("stdx")
 _BEFORE_SILENT = frozenset("aeiouylnr")
 
@@ -81,6 +82,8 @@ def keys(word: str) -> frozenset[str]:
     spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
     if word[0] == "g" and len(word) > 1 and word[1] in "eiy":  # "gerry" / ג'רי "jeri", "george"
         spellings.append("j" + word[1:])
+    if _MEDIAL_SOFT_G.search(word):  # Italian and French "gi", "ge" said j: "luigi" / Λουίτζι "luitzi"
+        spellings += [_MEDIAL_SOFT_G.sub("j", w) for w in spellings]
     if "dh" in word or "th" in word:  # ذ and ث as Persian, Urdu and Turkish say them: Zakir, Usman
         spellings += [w.replace("dh", "z").replace("th", "s") for w in spellings]
     if len(word) >= 5 and word[-1] in _SILENT_FINALS and word[-2] in _BEFORE_SILENT:
@@ -125,10 +128,13 @@ def has_greek(text: str) -> bool:
     return bool(_GREEK.search(text))
 
 
-def greek_as_read(text: str) -> str:
+def greek_as_read(text: str, foreign: bool = False) -> str:
     """Greek words spelled as they sound, in Greek letters and Latin ones, ready for
     romanization: "Μπόχουσλαβ Σομπότκα" -> "bοhuσλαβ σομbοτκα" -> (anyascii)
-    "bohuslav sombotka". Accents are dropped first (the digraphs do not carry them)."""
+    "bohuslav sombotka". Accents are dropped first (the digraphs do not carry them).
+    `foreign`: read as a foreign name written in Greek, where μπ, ντ and γκ inside a word
+    are b, d and g too, as at its start ("Λίντι" / Lydie, "Ρόμπερτ" / Robert; a Greek
+    word says them mb, nd, ng: "Παντελής" / Pantelis)."""
     # a diaeresis parts two vowels ("Σαΐντ" is Sa-id, not "sed"): kept apart by a mark
     # that no digraph crosses, dropped at the end
     chars: list[str] = []
@@ -149,6 +155,9 @@ def greek_as_read(text: str) -> str:
             w = "y" + w[2:]
         elif w.startswith("γου") or (w.startswith("ου") and len(w) > 2 and w[2] in "αεηιοωυ"):
             w = "w" + w[3 if w.startswith("γου") else 2:]  # "Γουάτσον" / Watson, "Ουόρεν" / Warren
+        if foreign:
+            for greek, latin in _GREEK_WORD_START[:3]:
+                w = w.replace(greek, latin)
         for greek, latin in _GREEK_DIGRAPHS:
             w = w.replace(greek, latin)
         return w
