@@ -249,6 +249,22 @@ def test_korean_syllables_and_their_romanizations():
 
 
 @pytest.mark.parametrize("a, b, match", [
+    ("SJSCO", "SIRJAN JAHAN STEEL COMPLEX", True),  # s|j|s|co
+    ("COTRAMEX", "Compania de Transportes Maritimos Express", True),  # co|tra|m|ex, "de" skipped
+    ("SJSCX", "SIRJAN JAHAN STEEL COMPLEX", False),
+    ("SIRJAN", "SIRJAN JAHAN STEEL COMPLEX", False),  # a word of the name is not its acronym
+])
+def test_an_acronym_of_the_beginnings_of_words(index, a, b, match):
+    from banscreen.match.pairs import compare_pair
+
+    result = compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="organization")
+    assert result["match"] is match
+    if match:
+        feature = {f["name"]: f for f in result["explanation"]["features"]}["syllable_acronym"]
+        assert feature["score"] == result["score"] and "is the beginnings of" in feature["detail"]
+
+
+@pytest.mark.parametrize("a, b, match", [
     ("Σαρλ Αζναβούρ", "Charles Aznavour", True),  # "sarl" is a name here, not a French legal form
     ("Ρόμπερτ Ντε Νίρο", "Robert De Niro", True),  # μπ and ντ inside a word: b and d, as at its start
     ("Λουίτζι Πιραντέλο", "Luigi Pirandello", True),  # Italian "gi" said j: τζ

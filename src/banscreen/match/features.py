@@ -270,12 +270,31 @@ ACRONYM_SKIPS = frozenset({"de", "da", "del", "della", "di", "do", "dos", "das",
 # An acronym with a place after it ("BIF-USA", the US branch of Benevolence
 # International Foundation): the place is not in the name spelled out, so a little less.
 ACRONYM_PLACE_PENALTY = 0.02
+# A one-word name made of the first one to three letters of each of the other's words
+# ("CIMEX": COmercio Interior, Mercado EXterior; "INRIMAR": INmobiliaria RIvera
+# MARadiaga): a little weaker than initials, as more words can be cut that way (on the
+# bundled lists, about 1 in 100,000 pairs of a one-word and a three-word name).
+SYLLABLE_ACRONYM_SCORE = 0.78
+SYLLABLE_ACRONYM_LETTERS = 3
+
+
+def _beginnings(word: str, words: list[str]) -> bool:
+    """Whether `word` is the first 1 to SYLLABLE_ACRONYM_LETTERS letters of each of
+    `words`, run together in order."""
+    ends = {0}  # where in `word` the beginnings of the words so far may end
+    for w in words:
+        ends = {i + n for i in ends for n in range(1, min(SYLLABLE_ACRONYM_LETTERS, len(w)) + 1)
+                if word.startswith(w[:n], i)}
+        if not ends:
+            return False
+    return len(word) in ends
 
 
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
     """When one name is one word of 3 to 8 letters (and perhaps a country after it) and
     the other's words (with or without small words such as "of") begin with those
-    letters, in order; None otherwise."""
+    letters, in order (`acronym`), or with the pieces of that word, one to three letters
+    each, for three words or more (`syllable_acronym`); None otherwise."""
     for short, long_ in ((query, candidate), (candidate, query)):
         place = ""
         if len(short.tokens) == 2 and is_country_word(short.tokens[1]) and not is_country_word(short.tokens[0]):
@@ -298,6 +317,14 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
                     return Feature("acronym", ACRONYM_SCORE - ACRONYM_PLACE_PENALTY,
                                    f"{detail}, with a place after it: {place}")
                 return Feature("acronym", ACRONYM_SCORE, detail)
+        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop],
+                      [w for w in long_.tokens if w not in ACRONYM_SKIPS]):
+            if 3 <= len(words) < len(word) and _beginnings(word, words):
+                detail = f"'{word}' is the beginnings of '{' '.join(words)}'"
+                if place:
+                    return Feature("syllable_acronym", SYLLABLE_ACRONYM_SCORE - ACRONYM_PLACE_PENALTY,
+                                   f"{detail}, with a place after it: {place}")
+                return Feature("syllable_acronym", SYLLABLE_ACRONYM_SCORE, detail)
     return None
 
 
