@@ -285,6 +285,8 @@ class NameIndex:
 
     def _info(self, lightest: float, lookups: list[tuple[float, np.ndarray]], slack: float,
               joined: tuple[int, ...]) -> TokenInfo:
+        """A word's TokenInfo, its lookups parted into rare and common once (a query
+        meets the same words again and again)."""
         return TokenInfo(lightest, lookups, slack, joined, [lk for lk in lookups if len(lk[1]) <= self._common],
                          [w for w, ids in lookups if len(ids) > self._common])
 
