@@ -214,3 +214,41 @@ def test_rescreen_dry_run_cli(monkeypatch, capsys, tmp_path, base_home, next_day
     assert code == 1 and "rescreen run #2" in out
     opened = sum(1 for c in changes if c["action"] == "opened")
     assert f"{opened} new alerts" in out
+
+
+def test_parties_named_in_another_script_end_as_a_full_screening_ends(db_url, tmp_path, base_home, next_day):
+    """A party whose name is in Cyrillic letters is compared across scripts (by sounds,
+    skeletons, a wider pruning margin), which its stored words do not show: a delta
+    re-screen checks it whenever anything changed (party_keys.CROSS_SCRIPT) and ends
+    with the open alerts a full screening ends with."""
+    import icu
+    from banscreen.lists import DplLoader
+
+    update, _, made = next_day
+    to_cyrillic = icu.Transliterator.createInstance("Latin-Cyrillic")
+    added = [e for e in DplLoader().load(update).entries if e.name in set(made["added"])]
+    store = _store(tmp_path, base_home)
+    screener, _ = open_screener(store, ScreenOptions(as_of=OLD_DAY))
+    kept = [e for e in screener.index.entries if e.list == "DPL" and e.in_force(OLD_DAY)][:40]
+    parties = tmp_path / "cyrillic.csv"
+    with parties.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "country"])
+        for i, e in enumerate([*added, *kept], 1):
+            w.writerow([i, to_cyrillic.transliterate(e.name.title()), ""])
+    assert party_keys.CROSS_SCRIPT in {k for _, _, k in party_keys.name_keys("Синара Транспорт Машинес")}
+    assert party_keys.CROSS_SCRIPT not in {k for _, _, k in party_keys.name_keys("Sinara Transport Machines")}
+
+    delta = CaseStore(db_url)
+    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
+    for cases in (delta, full):
+        run(cases, store, parties, OLD_DAY)
+    rescreen(delta, store, OLD_DAY, MIN_SCORE)
+    before = open_alerts(delta)
+    store.import_file(update, published=dt.date(2024, 5, 15))
+    rescreen(delta, store, NEW_DAY, MIN_SCORE)
+    run(full, store, parties, NEW_DAY)
+    after = open_alerts(delta)
+    assert after == open_alerts(full)
+    assert after - before  # the Cyrillic names of the orders added found them
+    assert _completed(delta)["reached"]["cross_script"] > 0

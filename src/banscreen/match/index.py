@@ -33,6 +33,13 @@ CANDIDATES_SCORED = 40
 # exact for token scores; the margin covers the joined-words comparison, which can see
 # a typo inside words run together that no token key reaches.
 PRUNE_MARGIN = 0.05
+# ... and for a query not in Latin letters: there the bound covers the words' spellings
+# and sounds but not every comparison across scripts (consonant skeletons, sounds run
+# together), which can score a name well above it. benchmarks.evasion, margins 0.05 /
+# 0.15 / 0.2 / 0.25 / 0.3 / 0.4 / 0.5: search finds 223 / 229 / 235 / 247 / 274 / 297
+# / 301 of the 405 cross-script pairs the comparator matches, and 6 / 9 / 11 / 12 / 16
+# / 37 / 44 of 601 politicians' names in other scripts hit a list entry (some rightly).
+CROSS_SCRIPT_PRUNE_MARGIN = 0.3
 # Postings walks of up to this many names are summed in a dict, longer ones with numpy
 # (benchmarks: the cross-over on the bundled lists lies around here)
 SMALL_WALK = 64
@@ -115,6 +122,11 @@ class _CompactPostings(dict):
 def _held(value) -> tuple:
     """The values a `_CompactPostings` key holds, as a tuple."""
     return value if type(value) is tuple else (value,)
+
+
+def _cutoff(query: nm.NormalizedName, min_score: float) -> float:
+    """The bound below which a name is not scored for `query` at `min_score`."""
+    return min_score - (PRUNE_MARGIN if query.latin else CROSS_SCRIPT_PRUNE_MARGIN)
 
 
 def _deletes(token: str) -> set[str]:
@@ -505,7 +517,7 @@ class NameIndex:
         query_countries = {c for c in countries if c}
         best: dict[int, Hit] = {}
         variants = [v for v in nm.variants(name) if v.tokens]
-        pools = [self._candidates(v, cutoff=min_score - PRUNE_MARGIN) for v in variants]
+        pools = [self._candidates(v, cutoff=_cutoff(v, min_score)) for v in variants]
         self._score_pool(variants, [found for found, _ in pools], best, query_countries, as_of, min_score, lists)
         if not best:
             self._score_pool(variants, [within for _, within in pools], best, query_countries, as_of, min_score,
@@ -528,7 +540,7 @@ class NameIndex:
         Costs the candidate search and a few scores."""
         query_countries: set[str] = set()  # a country only lowers a score: leaving it out is safe
         for query in (v for v in nm.variants(name) if v.tokens):
-            for pool in self._candidates(query, cutoff=min_score - PRUNE_MARGIN):
+            for pool in self._candidates(query, cutoff=_cutoff(query, min_score)):
                 ranked = self._ranked(pool, as_of, lists, CANDIDATES_SCORED + freed + len(changed))
                 top = ranked[:CANDIDATES_SCORED]
                 moved = freed

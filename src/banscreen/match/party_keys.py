@@ -26,6 +26,12 @@ from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _
 from banscreen.model import ListEntry
 
 WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
+# Held (as a WHOLE key) by a party whose name has a form not in Latin letters. Search
+# compares such a name across scripts, by sounds and consonant skeletons its words do
+# not show, with a wider pruning margin (index.CROSS_SCRIPT_PRUNE_MARGIN): the reach of
+# a change is not computed from its words, and a delta re-screen checks it whenever
+# anything changed. ("#" and a word: no stored key of a name looks so, see `storable`.)
+CROSS_SCRIPT = "#script"
 KEY_LENGTH = 200  # longer keys (a long name run together) are kept as their hash
 
 
@@ -40,11 +46,13 @@ def name_keys(name: str) -> list[tuple[int, int, str]]:
     """(form, kind, key) for each normalized form of a party's name, as a party is
     searched (names.variants, decorated): each of its words (WORD; a word twice in the
     name is there twice, as the search counts it twice) and its words run together, with
-    and without legal forms (WHOLE)."""
+    and without legal forms (WHOLE), and CROSS_SCRIPT for a form not in Latin letters."""
     out: list[tuple[int, int, str]] = []
     for number, form in enumerate(v for v in nm.variants(name) if v.tokens):
         out += [(number, WORD, storable(token)) for token in form.tokens]
         out += [(number, WHOLE, storable(key)) for key in sorted(_runs(form.tokens) | _runs(form.folded))]
+        if not form.latin:
+            out.append((number, WHOLE, CROSS_SCRIPT))
     return out
 
 

@@ -120,7 +120,7 @@ class RescreenStats:
     affected_entries: int = 0  # entries added, changed (before and after), removed, started or ended
     reach_words: int = 0  # stored words that reach one of them
     parties_reached_by_words: int = 0  # parties holding such a word (their bound decides)
-    reached: dict[str, int] = field(default_factory=dict)  # parties reached, by why: joined, bound, alerted
+    reached: dict[str, int] = field(default_factory=dict)  # parties reached, by why: joined, bound, alerted, cross_script
     ruled_out: int = 0  # reached parties whose matches cannot change (NameIndex.may_differ): not screened
     seconds: dict[str, float] = field(default_factory=dict)  # by phase
 
@@ -230,7 +230,8 @@ def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChan
              as_of: dt.date, stats: RescreenStats) -> tuple[set[int], set[int]]:
     """Ids of the parties whose candidates a change can alter: those holding a word whose
     bound reaches a changed name, those whose run-together words equal one (matched whole
-    whatever the bound, see NameIndex._candidates), and those with an alert on one; and,
+    whatever the bound, see NameIndex._candidates), those with an alert on one, and those
+    whose name is in another script (party_keys.CROSS_SCRIPT: `may_differ` decides); and,
     of these, the ones that must be screened again whatever their candidates (the
     alerted: their alert may close)."""
     reach = party_keys.ChangeReach(stored_words, change.current, change.gone, cutoff=min_score - PRUNE_MARGIN)
@@ -238,6 +239,7 @@ def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChan
     stats.reach_words += len(reach.reach_words)
     joined = keys_db.parties_with_keys(s, reach.whole_keys, keys_db.WHOLE)
     joined |= keys_db.parties_with_keys(s, reach.run_keys, keys_db.WORD)
+    cross_script = keys_db.parties_with_keys(s, {party_keys.CROSS_SCRIPT}, keys_db.WHOLE) - joined
     forms = keys_db.forms_with_words(s, reach.reach_words)
     stats.parties_reached_by_words += len({subject_id for subject_id, _ in forms})
     bound = {subject_id for (subject_id, _), words in forms.items() if subject_id not in joined
@@ -246,11 +248,12 @@ def _reached(s: Session, stored_words: party_keys.StoredWords, change: EntryChan
     if change.gone or any(not e.in_force(as_of) for e in change.current):
         # a match that left the results of a party with a full slate lets in one that
         # was past the slate's end: only a screening knows which
-        alerted |= keys_db.parties_with_open_alerts(s, ScreenOptions().limit) & (joined | bound)
+        alerted |= keys_db.parties_with_open_alerts(s, ScreenOptions().limit) & (joined | bound | cross_script)
     stats.reached["joined"] = stats.reached.get("joined", 0) + len(joined)
     stats.reached["bound"] = stats.reached.get("bound", 0) + len(bound)
     stats.reached["alerted"] = stats.reached.get("alerted", 0) + len(alerted - joined - bound)
-    return joined | bound | alerted, alerted
+    stats.reached["cross_script"] = stats.reached.get("cross_script", 0) + len(cross_script - bound - alerted)
+    return joined | bound | alerted | cross_script, alerted
 
 
 def _changed_positions(screener: Screener, change: EntryChange, as_of: dt.date) -> tuple[frozenset[int], int]:
