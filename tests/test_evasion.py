@@ -235,7 +235,9 @@ def test_a_chinese_name_in_characters_reads_as_its_wade_giles_spelling(index):
     from banscreen.match.pairs import compare_pair
 
     result = compare_pair("黃志雄", "Huang Chih-hsiung", index.weight, DEFAULT_MIN_SCORE, kind="person")
-    assert result["match"] and any(f["name"] == "romanization" for f in result["explanation"]["features"])
+    features = {f["name"]: f for f in result["explanation"]["features"]}
+    # (syllable by syllable, each pinyin syllable by its Wade-Giles spelling)
+    assert result["match"] and ("romanization" in features or "xiong~hsiung" in features["tokens"]["detail"])
 
 
 def test_korean_syllables_and_their_romanizations():
@@ -314,6 +316,21 @@ def test_a_korean_name_in_hangul_finds_its_listing(index, query, listed):
     up the romanizations the lists use, and only the right person scores."""
     hits = index.search(query, min_score=DEFAULT_MIN_SCORE, limit=5)
     assert hits and {h.entry.name for h in hits} == {listed}  # (perhaps by an alias in another romanization)
+
+
+def test_a_chinese_name_compares_its_pinyin_syllables_by_readings_not_by_spelling(index):
+    """One letter makes another character (xing / ying): a Chinese name's pinyin
+    syllables match only the same syllable or its Wade-Giles spelling."""
+    from banscreen.match import translit
+    from banscreen.match.features import reading_similarity
+    from banscreen.match.pairs import compare_pair
+
+    similar = reading_similarity(translit.PINYIN_SPLIT)
+    assert similar("xing", "ying") == 0.0 and similar("feng", "ping") == 0.0
+    assert similar("xing", "hsing") == similar("yan", "yen") == translit.SAME_KEY_SIMILARITY
+    assert similar("x", "xing") > 0.0  # an initial
+    assert compare_pair("王國興", "Wang Kuo-hsing", index.weight, DEFAULT_MIN_SCORE, kind="person")["match"]
+    assert not any(h.entry.name == "WANG, Guo Ying" for h in index.search("王國興", min_score=DEFAULT_MIN_SCORE))
 
 
 def test_cantonese_syllables_and_their_hong_kong_spellings():

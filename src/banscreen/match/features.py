@@ -169,10 +169,18 @@ def reading_similarity(reading: str) -> Similarity:
     """Token similarity for a name read one syllable a word (`reading`, a key of
     translit.SYLLABLE_READINGS) against another name: the same spelling, or one of the
     spellings lists give the syllable (정 is jeong, jong, jung, chong, chung ...; gwok is
-    Kwok). Not by sound: a syllable's consonants alone are shared by too many others."""
+    Kwok; pinyin xing is Wade-Giles hsing). Not by sound: a syllable's consonants alone
+    are shared by too many others; and for pinyin not by spelling either: a syllable one
+    letter from another is another character."""
     def similarity(a: str, b: str) -> float:
         return max(token_similarity(a, b), translit.syllable_similarity(reading, a, b))
-    return similarity
+
+    def pinyin_similarity(a: str, b: str) -> float:
+        # a pinyin syllable one letter from another is another character (xing / ying)
+        if len(a) == 1 or len(b) == 1:
+            return token_similarity(a, b)  # an initial
+        return translit.syllable_similarity(reading, a, b)
+    return pinyin_similarity if reading == translit.PINYIN_SPLIT else similarity
 
 
 def _syllable_words(name: NormalizedName) -> bool:

@@ -390,6 +390,9 @@ def _forms(text: str) -> list[NormalizedName]:
         # syllables one by one are not its words)
         return [first]
     split = normalize(text, joined_pinyin=False, stopwords=False)
+    if _CHINESE_NAME.fullmatch(text.strip()):
+        # a Chinese name of 2-4 characters: its syllables compared as pinyin syllables
+        split = dataclasses.replace(split, reading=translit.PINYIN_SPLIT)
     out = [first] if split.tokens == first.tokens else [first, split]
     if _CHINESE_NAME.fullmatch(text.strip()):
         # a Chinese name of 2-4 characters is also read in Cantonese, as Hong Kong and

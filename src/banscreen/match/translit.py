@@ -264,6 +264,8 @@ _WG_INITIALS = (("hs", ("x",)), ("ch", ("zh", "j", "ch", "q")), ("ts", ("z", "c"
 _WG_FINALS = (("ieh", "ie"), ("ien", "ian"), ("iung", "iong"), ("ung", "ong"), ("ueh", "ue"), ("uei", "ui"),
               ("erh", "er"), ("ih", "i"))
 MAX_SYLLABLE = 6
+# Wade-Giles syllables in y that pinyin spells otherwise (燕 yen / yan, 葉 yeh / ye)
+_WG_Y = {"yen": "yan", "yeh": "ye", "yung": "yong", "yu": "you"}
 
 
 @lru_cache(maxsize=50_000)
@@ -273,6 +275,8 @@ def pinyin_readings(word: str) -> frozenset[str]:
     if not word.isalpha() or len(word) > MAX_SYLLABLE:
         return frozenset()
     out = {word}
+    if word in _WG_Y:
+        out.add(_WG_Y[word])
     for initial, choices in _WG_INITIALS:
         if word.startswith(initial):
             rest = word[len(initial):]
@@ -554,7 +558,9 @@ def cantonese_spellings(jyutping: str) -> frozenset[str]:
 
 
 # The readings of a name one syllable a word, and each syllable's spellings in lists.
-SYLLABLE_READINGS = {KOREAN_SPLIT: korean_spellings, CANTONESE_SPLIT: cantonese_spellings}
+PINYIN_SPLIT = "pinyin"  # the reading of a Chinese name one pinyin syllable a word
+SYLLABLE_READINGS = {KOREAN_SPLIT: korean_spellings, CANTONESE_SPLIT: cantonese_spellings,
+                     PINYIN_SPLIT: pinyin_readings}
 
 
 @lru_cache(maxsize=100_000)
