@@ -333,6 +333,30 @@ def test_a_chinese_name_compares_its_pinyin_syllables_by_readings_not_by_spellin
     assert not any(h.entry.name == "WANG, Guo Ying" for h in index.search("王國興", min_score=DEFAULT_MIN_SCORE))
 
 
+@pytest.mark.parametrize("a, b", [
+    ("王國興", "王國英"),  # one character of three: 興 / 英
+    ("習近平", "習近干"),
+    ("华为技术", "华力技术"),  # one of four
+    ("김정은", "김정일"),  # Kim Jong Un / Kim Jong Il
+    ("王國興", "WANG Guoying"),  # one letter of the joined pinyin
+    ("王國興", "WANG, Guo Ying"),  # one letter of a syllable
+])
+def test_one_character_apart_in_a_short_cjk_name_is_another_name(index, a, b):
+    """The issue's precision guard: short Chinese and Korean names one character (or one
+    pinyin letter) apart are kept apart."""
+    from banscreen.match.pairs import compare_pair
+
+    assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")["score"] < DEFAULT_MIN_SCORE
+
+
+def test_the_same_chinese_name_in_other_characters_or_letters_still_matches(index):
+    from banscreen.match.pairs import compare_pair
+
+    for a, b in [("華為技術有限公司", "华为技术有限公司"), ("王國興", "Wang Guoxing"), ("习近平", "Xi Jinping"),
+                 ("华为技术有限公司深圳分公司", "华为技术有限公司")]:
+        assert compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE)["match"], (a, b)
+
+
 def test_cantonese_syllables_and_their_hong_kong_spellings():
     from banscreen.match import translit
 

@@ -112,12 +112,15 @@ JOINED_MIN = 0.85
 JOINED_MAX = 0.95
 
 
-def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_differ: bool = False) -> Feature:
+def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_differ: bool = False,
+                   exact: bool = False) -> Feature:
     """Edit similarity of the names with spaces removed, in order, with and without
     their legal forms: catches words joined or split ("Al Qaida" / "Alqaida",
     "S.A.DE C.V." / "S.A. de C.V.") that token pairing misses. It speaks only where
     the two sides have different numbers of words (otherwise token pairing already
-    compared them word by word) and the strings are nearly identical."""
+    compared them word by word) and the strings are nearly identical (`exact`: identical,
+    for Chinese characters read in pinyin, where a letter more or less is another
+    character: 王國興 "wangguoxing" is not WANG Guoying)."""
     best, detail = 0.0, "same number of words: compared token by token"
     if numbers_differ:
         return Feature("joined", 0.0, "the names carry different numbers")
@@ -129,7 +132,7 @@ def joined_feature(query: NormalizedName, candidate: NormalizedName, numbers_dif
     for a, b in pairs:
         if a and b:
             sim = Levenshtein.normalized_similarity(a, b)
-            if sim >= JOINED_MIN and sim > best:
+            if sim >= (1.0 if exact else JOINED_MIN) and sim > best:
                 best, detail = sim, f"'{a}' vs '{b}'"
             elif best == 0.0:
                 detail = f"'{a}' vs '{b}' ({sim:.2f}, too different)"
@@ -170,17 +173,26 @@ def reading_similarity(reading: str) -> Similarity:
     translit.SYLLABLE_READINGS) against another name: the same spelling, or one of the
     spellings lists give the syllable (정 is jeong, jong, jung, chong, chung ...; gwok is
     Kwok; pinyin xing is Wade-Giles hsing). Not by sound: a syllable's consonants alone
-    are shared by too many others; and for pinyin not by spelling either: a syllable one
-    letter from another is another character."""
+    are shared by too many others; nor by a letter's difference: that is another
+    syllable, and another character."""
     def similarity(a: str, b: str) -> float:
-        return max(token_similarity(a, b), translit.syllable_similarity(reading, a, b))
-
-    def pinyin_similarity(a: str, b: str) -> float:
-        # a pinyin syllable one letter from another is another character (xing / ying)
+        # a syllable one letter from another is another character (xing / ying, 興 / 英
+        # read hing / jing): the same, one of its spellings, or an initial
         if len(a) == 1 or len(b) == 1:
-            return token_similarity(a, b)  # an initial
+            return token_similarity(a, b)
         return translit.syllable_similarity(reading, a, b)
-    return pinyin_similarity if reading == translit.PINYIN_SPLIT else similarity
+    return similarity
+
+
+def _same_word(a: str, b: str) -> float:
+    """1.0 for the same word or its synonym (token_similarity), else 0."""
+    return 1.0 if token_similarity(a, b) == 1.0 else 0.0
+
+
+def _chinese_characters(name: NormalizedName) -> bool:
+    """A name in Chinese characters read as Chinese (pinyin or Cantonese), not a foreign
+    name transcribed into them (parted by a dot: translit.syllabic_script)."""
+    return not name.latin and has_han(name.original) and translit.syllabic_script(name.original) != "han"
 
 
 def _syllable_words(name: NormalizedName) -> bool:
@@ -418,10 +430,18 @@ def compare(
     another person); for a `person`, a name with fewer names all found in the other counts
     (fewer_names), for others an acronym of the other name does."""
     scripts = ("", "")
+    both_chinese = _chinese_characters(query) and _chinese_characters(candidate)
+    if both_chinese and (query.reading or candidate.reading):
+        # two names in Chinese characters: compared as written (their joined pinyin, an
+        # exact comparison), not syllable by syllable, where three characters of four
+        # alike would pass (华为技术 / 华力技术)
+        return 0.0, (Feature("tokens", 0.0, "both in Chinese characters: compared as written"),)
     if not (query.latin and candidate.latin) and similarity is token_similarity:
         scripts = (translit.name_script(query.original, query.reading),
                    translit.name_script(candidate.original, candidate.reading))
-        if query.reading or candidate.reading:
+        if both_chinese:
+            similarity = _same_word  # a letter of pinyin more or less is another character
+        elif query.reading or candidate.reading:
             similarity = reading_similarity(query.reading or candidate.reading)
         elif query.latin != candidate.latin or scripts[0] != scripts[1]:
             similarity = cross_script_similarity
@@ -434,12 +454,13 @@ def compare(
     aligned = align_tokens(query.tokens, candidate.tokens, similarity)
     numbers = number_feature(query, candidate, weight)
     tok = token_feature(query, candidate, weight, similarity, aligned)
-    joined = joined_feature(query, candidate, numbers is not None)
+    chinese = _chinese_characters(query) or _chinese_characters(candidate)
+    joined = joined_feature(query, candidate, numbers is not None, exact=chinese)
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
     # word can hide inside a long string of generic ones), so it is discounted.
     joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
     features = [tok, joined]
-    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens):
+    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens) and not chinese:
         features.append(sound_joined_feature(query, candidate))
     elif (query.latin or candidate.latin) and tok.score < translit.SAME_KEY_SIMILARITY \
             and (query.latin and candidate.latin or has_han(query.original) or has_han(candidate.original)) \
