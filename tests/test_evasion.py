@@ -121,6 +121,36 @@ def test_precision_guards(index, query):
     assert not index.search(query, min_score=DEFAULT_MIN_SCORE)
 
 
+@pytest.mark.parametrize("query, score_below", [
+    ("Orbital Sensing Systems (Tehran) FZE", True),  # another place in parentheses
+    ("Orbital Sensing Systems FZE Tehran Branch", True),
+    ("Orbital Sensing Systems Tehran", True),
+    ("Orbital Sensing Systems FZE Dubai Branch", False),  # the same place
+    ("Orbital Sensing Systems FZE", False),  # no place: the party listed
+])
+def test_different_places_are_kept_apart(index, query, score_below):
+    """The issue's guard "different places in parentheses": a list name that holds a
+    place the query lacks, against a query that names another, gets the `places`
+    qualifier."""
+    from banscreen.match.index import NameIndex
+    from banscreen.model import ListEntry
+
+    listed = ListEntry("x", "X", "x1", "entity", "Orbital Sensing Systems (Dubai) FZE")
+    small = NameIndex([listed], weights=index)
+    hits = small.search(query, min_score=0.5)
+    assert hits
+    assert (hits[0].score < DEFAULT_MIN_SCORE) is score_below
+    assert any(f.name == "places" for f in hits[0].explanation.features) is score_below
+
+
+def test_the_same_place_spelled_joined_is_the_same_place(index):
+    from banscreen.match.pairs import compare_pair
+
+    result = compare_pair("HongKong Fung Tak Enterprise", "Hong Kong Fung Tak Enterprise", index.weight,
+                          DEFAULT_MIN_SCORE)
+    assert result["match"] and not any(f["name"] == "places" for f in result["explanation"]["features"])
+
+
 def test_explanations_say_what_was_undone_and_set_aside(index):
     hit = index.search("Hu\u200bawei Technologies Co Ltd c/o Global Logistics FZE", min_score=0.75)[0]
     features = {f.name: f for f in hit.explanation.features}

@@ -11,7 +11,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from banscreen.match import translit
-from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens,
+from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens, fold,
                                    cross_script_similarity, distinctive, has_han, number_value, tables, token_similarity)
 from banscreen.model import Feature
 from banscreen.reference.countries import is_country_word
@@ -409,6 +409,29 @@ def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: 
     return out
 
 
+# A name's part set aside with a place in it ("... (Tehran)", "... Tehran Branch") against
+# a list name that holds another place the query lacks ("... (Dubai) FZE"): a branch or
+# subsidiary elsewhere, likelier another party than the one listed.
+PLACE_PENALTY = 0.1
+
+
+def place_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
+    """A qualifier when the query names a place (in its words or in the words it set
+    aside: "... (Tehran)", "... Tehran Branch") and the list name another, each not
+    found in the other name; None otherwise (a place on one side only: a branch of the
+    party listed, or a list name that says no place)."""
+    places = tables().places
+    words = (*query.tokens, *fold(query.aside)) if query.aside else query.tokens
+    asked = {w for w in words if w in places and w not in candidate.tokens}
+    if not asked:
+        return None
+    listed = {w for w in candidate.tokens if w in places and w not in words}
+    if not listed or "".join(w for w in words if w in asked) == "".join(w for w in candidate.tokens if w in listed):
+        return None  # (none, or the same place spelled joined: HongKong / Hong Kong)
+    return Feature("places", -PLACE_PENALTY, f"query in {' '.join(sorted(asked))}, "
+                                            f"list name in {' '.join(sorted(listed))}")
+
+
 WEAK_SINGLE_TOKEN_PENALTY = 0.1
 # ... halved when both names carry the same legal form: two GmbHs called "Tethma" and
 # "Techma" are likelier one company than "Powell LLC" and "LOWELL LIMITED".
@@ -486,6 +509,10 @@ def compare(
     reading = _reading_features(query, candidate, weight, similarity, aligned)
     features += [legal, *reading, *([numbers] if numbers else [])]
     score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)
+    places = place_feature(query, candidate)
+    if places:
+        features.append(places)
+        score += places.score
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
         # One word against one word, not the same: little corroborates it
         # ("Cook" / "Crook", "Powell" / "Lowell").

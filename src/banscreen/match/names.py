@@ -109,6 +109,7 @@ class Tables:
     abbreviations: Mapping[str, frozenset[str]]  # word -> its abbreviations and expansions
     generic: frozenset[str]  # common business words and place names: never what identifies a name
     numbers: Mapping[str, str]  # "third", "twelve" -> "3", "12"
+    places: frozenset[str]  # one-word country, subdivision and trade-hub names
 
 
 @lru_cache(maxsize=1)
@@ -135,6 +136,7 @@ def tables() -> Tables:
         words = {str(w) for w in group}
         for w in words:
             abbreviations.setdefault(w, set()).update(words - {w})
+    hubs = frozenset(str(w) for w in raw["trade_hubs"])
     return Tables(
         legal=legal,
         legal_max_len=max(len(k) for k in legal),
@@ -145,7 +147,8 @@ def tables() -> Tables:
         cjk_max_len=max(len(k) for k in cjk),
         abbreviations={k: frozenset(v) for k, v in abbreviations.items()},
         generic=frozenset(str(w) for w in raw["generic_words"]) | frozenset(synonyms) | frozenset(synonyms.values())
-        | frozenset(abbreviations) | _place_words(),
+        | frozenset(abbreviations) | _place_words() | hubs,
+        places=_place_words() | hubs,
         numbers=_number_words(),
     )
 
