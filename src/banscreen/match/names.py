@@ -99,6 +99,7 @@ def _canonical(tokens: tuple[str, ...]) -> tuple[str, ...]:
 class Tables:
     legal: Mapping[tuple[str, ...], str]
     legal_max_len: int
+    legal_first: frozenset[str]  # the words legal forms begin with
     # words of 6+ letters in legal forms, for typo repair; sorted, so that a word one edit
     # from two of them (OTVETSTVENNOSTIYU: ...NOSTYU, ...NOSTIU) reads the same in every process
     legal_words: tuple[str, ...]
@@ -140,6 +141,7 @@ def tables() -> Tables:
     return Tables(
         legal=legal,
         legal_max_len=max(len(k) for k in legal),
+        legal_first=frozenset(k[0] for k in legal),
         legal_words=tuple(sorted({w for k in legal for w in k if len(w) >= LEGAL_TYPO_MIN})),
         synonyms=synonyms,
         stopwords=frozenset(str(s) for s in raw["stopwords"]),
@@ -289,6 +291,9 @@ def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list
     spans: list[tuple[int, int, str]] = []  # (start, end, canonical)
     i = 0
     while i < n:
+        if tokens[i] not in t.legal_first:  # (most words start no legal form: one set lookup)
+            i += 1
+            continue
         for size in range(min(t.legal_max_len, n - i), 0, -1):
             canonical = t.legal.get(tuple(tokens[i : i + size]))
             if canonical is not None:
