@@ -409,8 +409,8 @@ def _reading_features(query: NormalizedName, candidate: NormalizedName, weight: 
     return out
 
 
-# A name's part set aside with a place in it ("... (Tehran)", "... Tehran Branch") against
-# a list name that holds another place the query lacks ("... (Dubai) FZE"): a branch or
+# A query that names a place ("... (Tehran)", "... Tehran Branch", "... Tehran") against a
+# list name that holds another place the query lacks ("... (Dubai) FZE"): a branch or
 # subsidiary elsewhere, likelier another party than the one listed.
 PLACE_PENALTY = 0.1
 
