@@ -310,6 +310,19 @@ def _beginnings(word: str, words: list[str]) -> bool:
     return len(word) in ends
 
 
+def _initials(word: str, words: list[str]) -> bool:
+    return len(words) == len(word) and "".join(w[0] for w in words) == word
+
+
+def _syllables(word: str, words: list[str]) -> bool:
+    return 3 <= len(words) < len(word) and _beginnings(word, words)
+
+
+# (feature, score, test, what the word is made of)
+_ACRONYMS = (("acronym", ACRONYM_SCORE, _initials, "initials"),
+             ("syllable_acronym", SYLLABLE_ACRONYM_SCORE, _syllables, "beginnings"))
+
+
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
     """When one name is one word of 3 to 8 letters (and perhaps a country after it) and
     the other's words (with or without small words such as "of") begin with those
@@ -329,22 +342,15 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
             continue
         stop = tables().stopwords
         spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
-        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop],
-                      [w for w in long_.tokens if w not in ACRONYM_SKIPS]):
-            if len(words) == len(word) and "".join(w[0] for w in words) == word:
-                detail = f"'{word}' is the initials of '{' '.join(words)}'"
-                if place:
-                    return Feature("acronym", ACRONYM_SCORE - ACRONYM_PLACE_PENALTY,
-                                   f"{detail}, with a place after it: {place}")
-                return Feature("acronym", ACRONYM_SCORE, detail)
-        for words in (long_.tokens, spelled, [w for w in spelled if w not in stop],
-                      [w for w in long_.tokens if w not in ACRONYM_SKIPS]):
-            if 3 <= len(words) < len(word) and _beginnings(word, words):
-                detail = f"'{word}' is the beginnings of '{' '.join(words)}'"
-                if place:
-                    return Feature("syllable_acronym", SYLLABLE_ACRONYM_SCORE - ACRONYM_PLACE_PENALTY,
-                                   f"{detail}, with a place after it: {place}")
-                return Feature("syllable_acronym", SYLLABLE_ACRONYM_SCORE, detail)
+        readings = (long_.tokens, spelled, [w for w in spelled if w not in stop],
+                    [w for w in long_.tokens if w not in ACRONYM_SKIPS])
+        for name, score, is_made_of, made_of in _ACRONYMS:  # (initials first, in every reading)
+            for words in readings:
+                if is_made_of(word, words):
+                    detail = f"'{word}' is the {made_of} of '{' '.join(words)}'"
+                    if place:
+                        return Feature(name, score - ACRONYM_PLACE_PENALTY, f"{detail}, with a place after it: {place}")
+                    return Feature(name, score, detail)
     return None
 
 
@@ -453,7 +459,8 @@ def compare(
     another person); for a `person`, a name with fewer names all found in the other counts
     (fewer_names), for others an acronym of the other name does."""
     scripts = ("", "")
-    both_chinese = _chinese_characters(query) and _chinese_characters(candidate)
+    chinese = (_chinese_characters(query), _chinese_characters(candidate))
+    both_chinese = all(chinese)
     if both_chinese and (query.reading or candidate.reading):
         # two names in Chinese characters: compared as written (their joined pinyin, an
         # exact comparison), not syllable by syllable, where three characters of four
@@ -477,13 +484,12 @@ def compare(
     aligned = align_tokens(query.tokens, candidate.tokens, similarity)
     numbers = number_feature(query, candidate, weight)
     tok = token_feature(query, candidate, weight, similarity, aligned)
-    chinese = _chinese_characters(query) or _chinese_characters(candidate)
-    joined = joined_feature(query, candidate, numbers is not None, exact=chinese)
+    joined = joined_feature(query, candidate, numbers is not None, exact=any(chinese))
     # Joined-string similarity is a weaker signal than aligned tokens (one distinctive
     # word can hide inside a long string of generic ones), so it is discounted.
     joined = Feature("joined", joined.score * JOINED_MAX, joined.detail)
     features = [tok, joined]
-    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens) and not chinese:
+    if similarity is cross_script_similarity and len(query.tokens) != len(candidate.tokens) and not any(chinese):
         features.append(sound_joined_feature(query, candidate))
     elif (query.latin or candidate.latin) and tok.score < translit.SAME_KEY_SIMILARITY \
             and (query.latin and candidate.latin or has_han(query.original) or has_han(candidate.original)) \
@@ -498,7 +504,6 @@ def compare(
     if person:
         extra = None
         if tok.score < FEWER_NAMES_SCORE and not (_syllable_words(query) or _syllable_words(candidate)):
-            # (a name read one syllable a word never gets here: _syllable_words)
             extra = (fewer_names_feature(query, candidate, weight, transcribing_similarity(*scripts), transcribed=True)
                      if transcribed else fewer_names_feature(query, candidate, weight, similarity, aligned))
     else:

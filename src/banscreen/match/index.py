@@ -267,9 +267,8 @@ class NameIndex:
         return self.weights[token]
 
     def _token_info_uncached(self, tok: str, script: str | None = None):
-        """What one query token contributes to candidate search, computed once per
-        distinct token: (its lightest possible weight, [(weight it can share,
-        postings)], what it may add to any name, names it matches as joined words).
+        """What one query token contributes to candidate search (TokenInfo), computed
+        once per distinct token.
         `script`: for a word of a name not in Latin letters, how the name is compared
         (translit.name_script): the list words it may be written as are its neighbors
         too (_sound_neighbors), each scored as features.compare scores it."""
@@ -328,10 +327,10 @@ class NameIndex:
 
     def _sound_neighbors_uncached(self, token: str, script: str) -> tuple[tuple[str, float], ...]:
         """List words a word of a name in another script may be written as, with the
-        similarity features.compare gives them: for a Korean name read one syllable a
-        word, the syllable's romanizations (translit.korean_spellings); for a Chinese
-        name read in Cantonese, the syllable's Hong Kong and Macau spellings
-        (translit.cantonese_spellings); otherwise, list words with the same phonetic key
+        similarity features.compare gives them: for a name read one syllable a word,
+        the syllable's spellings (translit.SYLLABLE_READINGS: a Korean syllable's
+        romanizations, a Cantonese one's Hong Kong and Macau spellings, the pinyin a
+        Wade-Giles word reads as); otherwise, list words with the same phonetic key
         of SOUND_KEY_MIN sounds or more. (Shorter keys, keys one sound apart and consonant
         skeletons were tried: search then found up to 353 rather than 214 of the 398
         cross-script pairs the comparator matches, but the loose sound comparisons also

@@ -398,11 +398,12 @@ def _forms(text: str) -> list[NormalizedName]:
         # syllables one by one are not its words)
         return [first]
     split = normalize(text, joined_pinyin=False, stopwords=False)
-    if _CHINESE_NAME.fullmatch(text.strip()):
+    chinese_name = _CHINESE_NAME.fullmatch(text.strip())
+    if chinese_name:
         # a Chinese name of 2-4 characters: its syllables compared as pinyin syllables
         split = dataclasses.replace(split, reading=translit.PINYIN_SPLIT)
     out = [first] if split.tokens == first.tokens else [first, split]
-    if _CHINESE_NAME.fullmatch(text.strip()):
+    if chinese_name:
         # a Chinese name of 2-4 characters is also read in Cantonese, as Hong Kong and
         # Macau write it ("郭家麒": Kwok Ka-ki), each syllable by its spellings
         cantonese = translit.cantonese_reading(text.strip())
@@ -410,6 +411,14 @@ def _forms(text: str) -> list[NormalizedName]:
             out.append(dataclasses.replace(normalize(cantonese, stopwords=False), original=text, latin=False,
                                            reading=translit.CANTONESE_SPLIT))
     return out
+
+
+def _read(form: NormalizedName, undone: tuple[str, ...], part: str = "", aside: str = "") -> NormalizedName:
+    """`form` marked with what was undone to read it and, for a part of a longer name,
+    how it was found and what was set aside (dataclasses.replace, without its cost on a
+    path every query takes)."""
+    return NormalizedName(form.original, form.tokens, form.legal, form.folded, undone, part, aside, form.latin,
+                          form.reading)
 
 
 @lru_cache(maxsize=20_000)
@@ -420,17 +429,13 @@ def variants(name: str, decorated: bool = True) -> tuple[NormalizedName, ...]:
     c/o wrapper, ...), each marked with what was undone or set aside. A list's own names
     are not `decorated`: their parts are not searched on their own."""
     reading = undisguise(name)
-    out = [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, latin=f.latin, reading=f.reading)
-           for f in _forms(reading.text)]
+    out = [_read(f, reading.undone) for f in _forms(reading.text)]
     joined = spelled_out(reading.text)
     if joined is not None:
         undone = (*reading.undone, "letters written one by one joined")
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, undone, latin=f.latin, reading=f.reading)
-                for f in _forms(joined)]
+        out += [_read(f, undone) for f in _forms(joined)]
     for seg in segments(reading.text) if decorated else ():
-        out += [NormalizedName(f.original, f.tokens, f.legal, f.folded, reading.undone, seg.how, seg.aside, f.latin,
-                               f.reading)
-                for f in _forms(seg.text)]
+        out += [_read(f, reading.undone, seg.how, seg.aside) for f in _forms(seg.text)]
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     unique = []
     for form in out:

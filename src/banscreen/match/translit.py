@@ -567,8 +567,9 @@ SYLLABLE_READINGS = {KOREAN_SPLIT: korean_spellings, CANTONESE_SPLIT: cantonese_
 def syllable_similarity(reading: str, a: str, b: str) -> float:
     """A syllable of a name read one syllable a word (`reading`, a key of
     SYLLABLE_READINGS: a Korean syllable as anyascii reads it, a Cantonese one in
-    Jyutping) against a word of the other name: SAME_KEY_SIMILARITY when the word is one
-    of the syllable's spellings, either way round; 1.0 when the same; else 0."""
+    Jyutping, a pinyin one) against a word of the other name: SAME_KEY_SIMILARITY when
+    the word is one of the syllable's spellings (for pinyin, a Wade-Giles spelling that
+    reads as it), either way round; 1.0 when the same; else 0."""
     if a == b:
         return 1.0
     spellings = SYLLABLE_READINGS[reading]
