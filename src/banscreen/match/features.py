@@ -150,7 +150,7 @@ def sound_joined_feature(query: NormalizedName, candidate: NormalizedName) -> Fe
     "gimjeongeun", one word, for "Kim Jong Un". The same phonetic key (translit.py) of
     the whole names, of five sounds or more, scores as a spelling variant."""
     a, b = translit.keys(query.joined), translit.keys(candidate.joined)
-    same = [k for k in a & b if len(k) >= 5]
+    same = sorted(k for k in a & b if len(k) >= 5)  # (sorted: a set's order, and so the detail, varies by process)
     if same:
         return Feature("sound_joined", translit.SAME_KEY_SIMILARITY,
                        f"'{query.joined}' and '{candidate.joined}' sound alike ({same[0]})")
