@@ -477,6 +477,22 @@ def test_words_too_long_to_be_names_are_not_compared_by_skeleton():
     assert translit.transcription_similarity("mading", "han", "martin", "") == translit.SAME_KEY_SIMILARITY
 
 
+def test_words_too_long_to_be_names_get_no_typo_keys(index):
+    """A word's deletion keys grow with the square of its length: a hostile word of
+    thousands of letters (a Chinese name of 3,000 characters runs together to one) got
+    millions of keys and gigabytes. Past MAX_TYPO_WORD it gets none, on the list side and
+    the query side, while a word one typo from a listed one is still found."""
+    from banscreen.match.index import MAX_TYPO_WORD, NameIndex, _deletes
+    from banscreen.model import ListEntry
+
+    assert _deletes("ab" * 100) == set() and len(_deletes("kasperskiy")) > 10
+    long_listed = "q" * (MAX_TYPO_WORD + 1)
+    small = NameIndex([ListEntry("t", "EL", "1", "entity", f"Sepehrtech {long_listed}")], weights=index)
+    assert long_listed not in small.deletes and "sepehrtech" in small.deletes
+    assert small.search("华" * 3000, min_score=DEFAULT_MIN_SCORE) == []
+    assert [h.entry.entry_id for h in small.search("Sepehrtek " + long_listed, min_score=DEFAULT_MIN_SCORE)] == ["1"]
+
+
 def test_a_name_read_one_syllable_a_word_has_no_fewer_names(index):
     """刘镇东 read "liu zhen dong": LIU, Jhon is not the same person with a name left out
     (one syllable of a given name is not a name)."""

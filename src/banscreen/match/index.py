@@ -129,9 +129,20 @@ def _cutoff(query: nm.NormalizedName, min_score: float) -> float:
     return min_score - (PRUNE_MARGIN if query.latin else CROSS_SCRIPT_PRUNE_MARGIN)
 
 
+# Words longer than this get no typo keys: a word's two-deletion keys grow with the square
+# of its length (a hostile 3,000-letter word made 4.5 million keys of 3,000 letters each,
+# gigabytes), and no name's word is this long (the bundled lists' longest has 24 letters).
+# A query word longer than this plus the most edits a word may carry is within those edits
+# of no word that has keys, so it looks up none: no typo neighbor is lost.
+MAX_TYPO_WORD = 60
+
+
 def _deletes(token: str) -> set[str]:
     """Deletion keys reaching every token within the edits `names.token_similarity`
-    allows: one deletion, and for tokens long enough to carry two edits, two."""
+    allows: one deletion, and for tokens long enough to carry two edits, two; none for a
+    token too long to be within those edits of a word of MAX_TYPO_WORD letters."""
+    if len(token) > MAX_TYPO_WORD + nm.allowed_edits(MAX_TYPO_WORD):
+        return set()
     ones = {token[:i] + token[i + 1 :] for i in range(len(token))}
     if nm.allowed_edits(len(token)) < 2:
         return ones
@@ -231,7 +242,7 @@ class NameIndex:
         self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
         deletes = _CompactPostings()
-        for tok in sorted(tok for tok in self.postings if len(tok) > nm.SHORT_TOKEN):  # sorted: the same walk every run
+        for tok in sorted(tok for tok in self.postings if nm.SHORT_TOKEN < len(tok) <= MAX_TYPO_WORD):  # sorted: same walk
             for key in _deletes(tok) | {tok}:
                 deletes.add(key, tok)
         self.deletes = deletes.done()
