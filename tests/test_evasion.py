@@ -502,3 +502,30 @@ def test_a_name_read_one_syllable_a_word_has_no_fewer_names(index):
     assert not any(f["name"] == "fewer_names" and f["score"] > 0 for f in result["explanation"]["features"])
     result = compare_pair("MEZA, Arturo", "MEZA GASPAR, Arturo", index.weight, DEFAULT_MIN_SCORE, kind="person")
     assert any(f["name"] == "fewer_names" and f["score"] > 0 for f in result["explanation"]["features"])
+
+
+def test_fewer_names_allow_one_name_found_only_as_a_variant(index):
+    """A person's name with a middle name or suffix left out and one name a nickname or a
+    typo is still the same person (Bob Kasten / Robert W. Kasten Jr.); two names found only
+    as variants are not enough (Хуан Абад / KHAN, Abid)."""
+    from banscreen.match.pairs import compare_pair
+
+    def fewer(a: str, b: str) -> tuple[float, float]:
+        result = compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")
+        feature = {f["name"]: f["score"] for f in result["explanation"]["features"]}.get("fewer_names", 0.0)
+        return result["score"], feature
+
+    for a, b in [("Bob Kasten", "Robert W. Kasten Jr."), ("YELINKE, Shimon", "YELINEK, Shimon Yalin")]:
+        score, feature = fewer(a, b)
+        assert feature >= DEFAULT_MIN_SCORE and score >= DEFAULT_MIN_SCORE, (a, b, score, feature)
+    score, feature = fewer("MEZA, Arturo", "MEZA GASPAR, Arturo")
+    assert feature == pytest.approx(0.8)  # every name spelled alike: the feature's full score
+    score, feature = fewer("Хуан Антонио Абад Перес", "KHAN, Abid")
+    assert score < DEFAULT_MIN_SCORE, score
+
+
+def test_thai_vowels_written_first_are_read_after_their_consonant():
+    """Thai writes เ แ โ ใ ไ before the consonant they follow in speech: โจ ไบเดิน reads
+    "cho baidein" (Joe Biden), not anyascii's letter order "och aibedin"."""
+    assert nm.fold("โจ ไบเดิน") == ["cho", "baidein"]
+    assert nm.fold("แพทองธาร") == ["phaethongthar"]

@@ -359,6 +359,10 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
 # surnames. Only when the names found carry enough weight to identify someone.
 FEWER_NAMES_SCORE = 0.8
 FEWER_NAMES_WEIGHT = 10.0
+# What each name found only as a variant (a nickname, a typo: similarity 0.85-1) costs,
+# times the distance of its similarity from 1: one such name keeps the pair above the
+# default threshold (Bob Kasten / Robert W. Kasten Jr.), two seldom do.
+FEWER_NAMES_VARIANT_COST = 0.3
 
 
 def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
@@ -382,7 +386,7 @@ def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight
         return Feature("fewer_names", 0.0, "the names in common are too common to identify a person")
     matched = {j for _, j, _ in pairs}
     extra = " ".join(tok for j, tok in enumerate(long_.tokens) if j not in matched)
-    score = FEWER_NAMES_SCORE * sum(s for _, _, s in pairs) / len(pairs)
+    score = FEWER_NAMES_SCORE - FEWER_NAMES_VARIANT_COST * sum(1.0 - s for _, _, s in pairs)
     return Feature("fewer_names", score, f"every name of '{short.text}' is in '{long_.text}'; not in the "
                                          f"shorter: {extra}")
 

@@ -213,6 +213,12 @@ def nicknames() -> dict[str, frozenset[str]]:
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KOREAN_NAME = re.compile(r"[\uac00-\ud7a3]{2,4}")
 _CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,4}")
+# Thai and Lao write five vowels before the consonant they follow in speech (โจ "jo");
+# anyascii spells them as written ("och"), so such a vowel is moved after its consonant
+# before folding. (A letter marked silent stays: a foreign name's Latin spelling has it,
+# ราซะก์ / Razak.)
+_PREPOSED_VOWEL = re.compile("([\u0e40-\u0e44\u0ec0-\u0ec4])([\u0e01-\u0e2e\u0e81-\u0eae])")
+_THAI_LAO = re.compile("[\u0e00-\u0eff]")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb`´]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -259,6 +265,8 @@ def fold(text: str, joined_pinyin: bool = True) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
     if has_han(text):
         text = _HAN.sub(lambda m: _romanize_han(m.group(0), joined_pinyin), text)
+    if _THAI_LAO.search(text):
+        text = _PREPOSED_VOWEL.sub(r"\2\1", text)
     text = anyascii(text).lower()
     text = text.replace("&", " and ")
     # "Xi'an" and "O'Brien" are one word; "S.A." and "L.L.C." are one abbreviation.
