@@ -529,3 +529,20 @@ def test_thai_vowels_written_first_are_read_after_their_consonant():
     "cho baidein" (Joe Biden), not anyascii's letter order "och aibedin"."""
     assert nm.fold("โจ ไบเดิน") == ["cho", "baidein"]
     assert nm.fold("แพทองธาร") == ["phaethongthar"]
+
+
+def test_transcription_reads_two_latin_words_as_the_one_it_writes(index):
+    """Chinese characters write a particle and its name as one word (拉魯薩, "La Russa"):
+    the transcription feature also runs two words of the longer name together; not an
+    initial (조지 J. 미첼 is not DJOTODIA, Michel), nor into a one-word name."""
+    from banscreen.match.pairs import compare_pair
+
+    def transcription(a: str, b: str) -> tuple[float, str]:
+        result = compare_pair(a, b, index.weight, DEFAULT_MIN_SCORE, kind="person")
+        feature = {f["name"]: f for f in result["explanation"]["features"]}["transcription"]
+        return result["score"], feature["detail"]
+
+    score, detail = transcription("Ignazio La Russa", "英尼亞齊奧·拉魯薩")
+    assert score >= DEFAULT_MIN_SCORE and "'la russa' as one word" in detail, (score, detail)
+    score, detail = transcription("조지 J. 미첼", "DJOTODIA, Michel")
+    assert score < DEFAULT_MIN_SCORE and "as one word" not in detail, (score, detail)

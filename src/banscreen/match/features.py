@@ -6,6 +6,7 @@ from one feature here (nomenklatura's way)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
@@ -211,9 +212,25 @@ def transcription_feature(query: NormalizedName, candidate: NormalizedName, weig
     """The token comparison again with words also compared by their consonant skeletons,
     for a name transcribed into Chinese characters, Hangul or kana against one in
     another script: 马丁·麦吉尼斯 (ma-ding mai-ji-ni-si) / "Martin McGuinness"."""
-    tok = token_feature(query, candidate, weight, transcribing_similarity(*scripts))
+    similarity = transcribing_similarity(*scripts)
+    tok = token_feature(query, candidate, weight, similarity)
+    ran = ""
+    if len(query.tokens) != len(candidate.tokens) and min(len(query.tokens), len(candidate.tokens)) >= 2:
+        # a transcription writes a particle or a hyphenated name as one word: 拉魯薩 is
+        # "La Russa", 뒤퐁애냥 "Dupont-Aignan" (not for a name of one word: several
+        # short words run together are like too many)
+        more, other = (query, candidate) if len(query.tokens) > len(candidate.tokens) else (candidate, query)
+        words = more.tokens
+        for i in range(len(words) - 1):
+            if min(len(words[i]), len(words[i + 1])) < 2:
+                continue  # (an initial is not part of a word)
+            joined = replace(more, tokens=(*words[:i], words[i] + words[i + 1], *words[i + 2:]))
+            pair = (joined, other) if more is query else (other, joined)
+            alt = token_feature(*pair, weight, similarity)
+            if alt.score > tok.score:
+                tok, ran = alt, f" ('{words[i]} {words[i + 1]}' as one word)"
     return Feature("transcription", tok.score, f"{scripts[0] or 'latin'} / {scripts[1] or 'latin'} transcription, "
-                                               f"words by their consonants: {tok.detail}")
+                                               f"words by their consonants{ran}: {tok.detail}")
 
 
 def legal_feature(query: NormalizedName, candidate: NormalizedName) -> Feature:
