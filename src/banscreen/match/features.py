@@ -207,6 +207,11 @@ def _syllable_words(name: NormalizedName) -> bool:
     return has_han(name.original) and len(name.tokens) == sum(1 for c in name.original if has_han(c))
 
 
+# The most words a name may have for the transcription feature to also try two of them run
+# together.
+TRANSCRIPTION_JOIN_MAX_WORDS = 6
+
+
 def transcription_feature(query: NormalizedName, candidate: NormalizedName, weight: Weight,
                           scripts: tuple[str, str]) -> Feature:
     """The token comparison again with words also compared by their consonant skeletons,
@@ -215,10 +220,12 @@ def transcription_feature(query: NormalizedName, candidate: NormalizedName, weig
     similarity = transcribing_similarity(*scripts)
     tok = token_feature(query, candidate, weight, similarity)
     ran = ""
-    if len(query.tokens) != len(candidate.tokens) and min(len(query.tokens), len(candidate.tokens)) >= 2:
+    if 2 <= min(len(query.tokens), len(candidate.tokens)) < max(len(query.tokens), len(candidate.tokens)) \
+            <= TRANSCRIPTION_JOIN_MAX_WORDS:
         # a transcription writes a particle or a hyphenated name as one word: 拉魯薩 is
         # "La Russa", 뒤퐁애냥 "Dupont-Aignan" (not for a name of one word: several
-        # short words run together are like too many)
+        # short words run together are like too many; not past a person's name's length:
+        # each join is another comparison of the two names)
         more, other = (query, candidate) if len(query.tokens) > len(candidate.tokens) else (candidate, query)
         words = more.tokens
         for i in range(len(words) - 1):
