@@ -515,3 +515,26 @@ def test_review_queue_pages_and_filters_in_sql(api_client, monkeypatch):
     assert f'<span id="total">{len(matching)}</span>' in page and len(matching) > 3
     assert client.get("/alerts?q=100%25").text.count("data-alert=") == 0  # LIKE wildcards are literal
     assert client.get("/alerts?status=bogus").status_code == 422
+
+
+def test_a_name_longer_than_the_limit_is_a_row_error(bundled_home, tmp_path, banscreen):
+    """A 5,000-character name (Chinese characters parted by dots: the matcher's work grows
+    with its words) is reported with its file and line, not searched; the rows around it
+    are screened, in a party file and in a shipment file."""
+    from banscreen.model import MAX_NAME_CHARS
+
+    long_name = "·".join(["马丁麦"] * 1250)
+    assert len(long_name) > MAX_NAME_CHARS
+    parties = tmp_path / "long.csv"
+    parties.write_text(f"name,country\nZTE Corporation,CN\n{long_name},CN\nHuawei Technologies,CN\n", encoding="utf-8")
+    code, output = banscreen("screen", "parties", str(parties), "--home", str(bundled_home), "-f", "json")
+    assert code == 2, output
+    assert "long.csv:3" in output and f"more than {MAX_NAME_CHARS:,}" in output
+    assert "ZTE" in output and "HUAWEI" in output.upper()
+
+    shipments = tmp_path / "ship.csv"
+    shipments.write_text(f"shipment_id,consignee,destination_country,eccn\nS1,{long_name},CN,EAR99\n"
+                         "S2,ZTE Corporation,CN,EAR99\n", encoding="utf-8")
+    code, output = banscreen("screen", "shipments", str(shipments), "--home", str(bundled_home), "-f", "json")
+    assert "ship.csv:2" in output and f"more than {MAX_NAME_CHARS:,}" in output, output
+    assert "S2" in output

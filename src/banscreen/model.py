@@ -18,6 +18,10 @@ KINDS = (PERSON, ORGANIZATION, VESSEL, AIRCRAFT, UNKNOWN)
 
 # Database ids are 32-bit integer columns: a larger id names nothing (and overflows drivers).
 MAX_DB_ID = 2**31 - 1
+# The longest party name screened (the API's limit too): the longest real list names run to
+# ~300 characters, and the matcher's work grows with a name's words (a 10 MB CSV field of
+# Chinese characters would take an hour); a longer one is a row error, not a search.
+MAX_NAME_CHARS = 1000
 
 
 # --- vocabularies (StrEnums: each member is also its plain string, as stored and printed) --------

@@ -18,7 +18,7 @@ from banscreen.api.batch_pool import BatchPool, party_answer
 from banscreen.api.overload import cpu_turn
 from banscreen.api.state import LoadedLists
 from banscreen.lists.store import entry_to_dict
-from banscreen.model import MAX_DB_ID, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty
+from banscreen.model import MAX_DB_ID, MAX_NAME_CHARS, SHIPMENT_ROLES, Asset, Observation, Role, Shipment, ShipmentParty
 from banscreen.reference.classification import ClassificationError, classification
 from banscreen.report.records import equipment_record, shipment_record
 from banscreen.screen import DEFAULT_MIN_SCORE, ScreenOptions
@@ -34,7 +34,7 @@ AlertId = Path(ge=1, le=MAX_DB_ID, description="alert id")  # database integers 
 class NamedParty(BaseModel):
     """A party as every screening body names it: a name, a country, an address."""
 
-    name: str = Field(min_length=1, max_length=1000)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     country: str = Field("", max_length=200)
     address: str = Field("", max_length=2000)
 

@@ -11,7 +11,7 @@ from typing import Mapping
 
 from banscreen.model import LoadIssue, Subject
 from banscreen.sources.interface import SourceError
-from banscreen.sources.tabular.interface import nul_column, nul_issue
+from banscreen.sources.tabular.interface import long_name_issue, nul_column, nul_issue
 
 # Usual header names, in order of preference, after folding (lower case, no punctuation).
 USUAL = {
@@ -87,6 +87,8 @@ class PartyColumns:
         name = (fields.get(self.name) or "").strip()
         if not name:
             return LoadIssue(source, line, f"empty name in column {self.name!r}")
+        if (too_long := long_name_issue(source, line, self.name, name)) is not None:
+            return too_long
         parts = [fields.get(c) or "" for c in ((self.address,) if self.address else ()) + self.extra_address]
         return Subject(
             row=row,

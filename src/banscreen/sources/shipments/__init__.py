@@ -16,7 +16,7 @@ from banscreen.model import SHIPMENT_ROLES, LoadIssue, Shipment, ShipmentParty
 from banscreen.sources.interface import SourceError
 from banscreen.sources.parties.columns import fold
 from banscreen.sources.tabular import reader_for
-from banscreen.sources.tabular.interface import nul_column, nul_issue
+from banscreen.sources.tabular.interface import long_name_issue, nul_column, nul_issue
 
 # Usual header names of each column, folded (lower case, letters and digits only), in
 # order of preference.
@@ -83,6 +83,9 @@ class ShipmentColumns:
         if not parties:
             return LoadIssue(source, line, "no party named: every party column ("
                              + ", ".join(name for _, name, _, _ in self.roles) + ") is empty")
+        for _, name, _, _ in self.roles:
+            if (too_long := long_name_issue(source, line, name, value(name))) is not None:
+                return too_long
         try:
             item = classification(value(self.eccn))
         except ClassificationError as exc:

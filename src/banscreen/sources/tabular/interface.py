@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar, Iterable, Iterator, Mapping, NamedTuple
 
-from banscreen.model import LoadIssue
+from banscreen.model import MAX_NAME_CHARS, LoadIssue
 
 
 class RawRow(NamedTuple):
@@ -46,3 +46,11 @@ def nul_column(fields: Mapping[str, object]) -> str | None:
 
 def nul_issue(source: str, line: int, column: str) -> LoadIssue:
     return LoadIssue(source, line, f"a NUL character in column {column!r}: row not screened")
+
+
+def long_name_issue(source: str, line: int, column: str, name: str) -> LoadIssue | None:
+    """A row error for a name longer than model.MAX_NAME_CHARS, else None."""
+    if len(name) <= MAX_NAME_CHARS:
+        return None
+    return LoadIssue(source, line, f"the name in column {column!r} has {len(name):,} characters, more than "
+                                   f"{MAX_NAME_CHARS:,}: row not screened")
