@@ -563,3 +563,15 @@ def test_transcription_joins_only_names_of_a_person_s_length(monkeypatch):
     assert len(calls) == 1
     ft.transcription_feature(nm.normalize("英尼亞齊奧·拉魯薩"), candidate, lambda _: 1.0, ("han", ""))
     assert len(calls) == 1 + 1 + 2  # the names as they are, then each of the two joins
+
+
+def test_a_typo_in_a_short_word_of_a_legal_form_of_several_words():
+    """JOIT STOCK COMPANY is a joint stock company (its words are too short for the typo
+    repair of single legal words); a word one typo from "joint" or "stock" stays a name
+    where the words around it make no legal form."""
+    for name in ("GAZPROMBANK JOIT STOCK COMPANY", "GAZPROMBANK JOINT STCOK COMPANY", "Gazprombank Jont Stock Company"):
+        norm = nm.normalize(name)
+        assert norm.tokens == ("gazprombank",) and norm.legal == ("jsc",), (name, norm)
+    assert nm.normalize("Point Trading Company").tokens == ("point", "trading")
+    assert nm.normalize("Stick Free Zone Company").tokens == ("stick",)
+    assert nm.normalize("Stick Industries Joint Stock Company").tokens == ("stick", "industries")

@@ -47,11 +47,13 @@ ABBREVIATION_SIMILARITY = 0.9
 NICKNAME_SIMILARITY = 0.85
 # Surnames that sound alike and are two edits apart (MEIER / MAYER).
 SOUND_ALIKE_SIMILARITY = 0.8
+# Legal-form words at least this long are recognised with typos ("COMAPNY", "LIMIED");
+# shorter ones ("joint" / "point") would catch real words ...
+LEGAL_TYPO_MIN = 6
+# ... except inside a legal form of several words ("JOIT STOCK COMPANY"), from this length.
+LEGAL_PHRASE_TYPO_MIN = 4
 # Short legal forms that are also ordinary words or name particles ("as", "sa", "ab")
 # count as a legal form only at the end of a name; these may also lead it.
-# Legal-form words at least this long are recognised with typos ("COMAPNY", "LIMIED");
-# shorter ones ("joint" / "point") would catch real words.
-LEGAL_TYPO_MIN = 6
 LEADING_LEGAL = frozenset({"ao", "zao", "oao", "pao", "ooo", "tov", "too", "pjsc", "ojsc", "cjsc", "jsc"})
 
 
@@ -103,6 +105,8 @@ class Tables:
     # words of 6+ letters in legal forms, for typo repair; sorted, so that a word one edit
     # from two of them (OTVETSTVENNOSTIYU: ...NOSTYU, ...NOSTIU) reads the same in every process
     legal_words: tuple[str, ...]
+    # shorter words of legal forms of several words (joint, stock), sorted: see legal_words
+    legal_phrase_words: tuple[str, ...]
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     cjk_terms: Mapping[str, str]
@@ -143,6 +147,8 @@ def tables() -> Tables:
         legal_max_len=max(len(k) for k in legal),
         legal_first=frozenset(k[0] for k in legal),
         legal_words=tuple(sorted({w for k in legal for w in k if len(w) >= LEGAL_TYPO_MIN})),
+        legal_phrase_words=tuple(sorted({w for k in legal if len(k) >= 2 for w in k
+                                         if LEGAL_PHRASE_TYPO_MIN <= len(w) < LEGAL_TYPO_MIN})),
         synonyms=synonyms,
         stopwords=frozenset(str(s) for s in raw["stopwords"]),
         cjk_terms=cjk,
@@ -287,16 +293,24 @@ def legal_spelling(token: str) -> str:
     return token
 
 
-def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list[str]]:
-    """The name's words apart from its legal forms, and the legal forms (canonical). A
-    name not written in Latin letters takes a one-word legal form only at its end, or one
-    of LEADING_LEGAL at its start: elsewhere a word romanized to a Latin legal
-    abbreviation is a name ("Σαρλ Μισέλ" reads "sarl misel": Charles Michel)."""
+@lru_cache(maxsize=50_000)
+def _legal_phrase_spelling(token: str) -> str:
+    """`token` itself, or the short word of a legal form of several words it is one
+    typo of ("joit" / joint, "stok" / stock): words too short for `legal_spelling`, where
+    one edit makes too many other words, read so only inside such a form."""
+    if not LEGAL_PHRASE_TYPO_MIN <= len(token) < LEGAL_TYPO_MIN or token in tables().legal_words:
+        return token
+    for word in tables().legal_phrase_words:
+        if abs(len(word) - len(token)) <= 1 and OSA.distance(token, word, score_cutoff=1) <= 1:
+            return word
+    return token
+
+
+def _legal_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of each legal form in `tokens`, longest first, left to right."""
     t = tables()
-    original = tokens
-    tokens = [legal_spelling(tok) for tok in tokens]
     n = len(tokens)
-    spans: list[tuple[int, int, str]] = []  # (start, end, canonical)
+    spans: list[tuple[int, int, str]] = []
     i = 0
     while i < n:
         if tokens[i] not in t.legal_first:  # (most words start no legal form: one set lookup)
@@ -310,6 +324,27 @@ def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list
                 break
         else:
             i += 1
+    return spans
+
+
+def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list[str]]:
+    """The name's words apart from its legal forms, and the legal forms (canonical). A
+    name not written in Latin letters takes a one-word legal form only at its end, or one
+    of LEADING_LEGAL at its start: elsewhere a word romanized to a Latin legal
+    abbreviation is a name ("Σαρλ Μισέλ" reads "sarl misel": Charles Michel)."""
+    t = tables()
+    original = tokens
+    tokens = [legal_spelling(tok) for tok in tokens]
+    n = len(tokens)
+    spans = _legal_spans(tokens)
+    within = [_legal_phrase_spelling(tok) for tok in tokens]
+    if within != tokens:
+        # a typo in a short word of a legal form of several words ("JOIT STOCK COMPANY"):
+        # read so only where the words around it make that legal form
+        changed = {k for k in range(n) if within[k] != tokens[k]}
+        found = _legal_spans(within)
+        if changed <= {k for start, end, _ in found if end - start >= 2 for k in range(start, end)}:
+            tokens, spans = within, found
     if not spans:
         return original, []
     # The trailing run of legal spans: "... Co., Ltd." or "... S.A. de C.V."
