@@ -575,3 +575,22 @@ def test_a_typo_in_a_short_word_of_a_legal_form_of_several_words():
     assert nm.normalize("Point Trading Company").tokens == ("point", "trading")
     assert nm.normalize("Stick Free Zone Company").tokens == ("stick",)
     assert nm.normalize("Stick Industries Joint Stock Company").tokens == ("stick", "industries")
+
+
+def test_a_one_word_company_against_a_person_is_qualified(index):
+    """"Lucas S.A.S." is not the person whose weak alias is LUCAS, nor "Moreno S.A.R.L."
+    the one called MORENO (`company_as_person`); a company named with a listed person's full name is still
+    shown, and a surname read as a legal form ("PAO, Liang") is not a company."""
+    def hits(name: str) -> dict[str, tuple[float, set[str]]]:
+        return {h.matched_name: (h.score, {f.name for f in h.explanation.features})
+                for h in index.search(name, min_score=0.5, limit=50)}
+
+    lucas = hits("Lucas S.A.S.")
+    score, features = lucas["LUCAS"]  # a weak alias of RODRIGUEZ OREJUELA, Gilberto Jose
+    assert "company_as_person" in features and score < DEFAULT_MIN_SCORE
+    score, features = hits("Moreno S.A.R.L.")["Moreno"]
+    assert "company_as_person" in features and score < DEFAULT_MIN_SCORE
+    score, features = hits("RODRIGUEZ LOPEZ, S.A. DE C.V.")["LOPEZ RODRIGUEZ, Jorge Octavio"]
+    assert "company_as_person" not in features and score >= DEFAULT_MIN_SCORE
+    score, features = hits("PAO, Liang")["PAO, Yu Liang"]
+    assert "company_as_person" not in features and score >= DEFAULT_MIN_SCORE

@@ -49,6 +49,11 @@ COUNTRY_MISMATCH_PENALTY = 0.05
 CONTAINED_SHARED = 0.45
 # A one-word alias of a person ("OTTO", "LUCAS") is what OFAC calls a weak alias.
 WEAK_ALIAS_PENALTY = 0.2
+# A company of one word ("Brown LLC", "Lucas S.A.S.") against a person listed ("Victor
+# Brown", the weak alias LUCAS): a surname or a given name alone makes many companies. (Not
+# a company named with a person's full name: RODRIGUEZ LOPEZ, S.A. DE C.V. against
+# RODRIGUEZ LOPEZ, Sergio is what an analyst must see, a company a listed person may own.)
+COMPANY_AS_PERSON_PENALTY = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,12 @@ class _CompactPostings(dict):
 def _held(value) -> tuple:
     """The values a `_CompactPostings` key holds, as a tuple."""
     return value if type(value) is tuple else (value,)
+
+
+def _one_word_company(query: nm.NormalizedName) -> bool:
+    """A name of one word that ends with a legal form ("Brown LLC"; not "PAO, Liang", a
+    surname read as the Russian PAO)."""
+    return len(query.tokens) == 1 and bool(query.legal) and bool(query.folded) and query.folded[-1] not in query.tokens
 
 
 def _cutoff(query: nm.NormalizedName, min_score: float) -> float:
@@ -626,6 +637,11 @@ class NameIndex:
             features = (*features, Feature("weak_alias", -WEAK_ALIAS_PENALTY,
                                            f"one-word alias '{item.name}' of {entry.name}"))
             score = max(0.0, score - WEAK_ALIAS_PENALTY)
+        if entry.kind == "person" and _one_word_company(query):
+            features = (*features, Feature("company_as_person", -COMPANY_AS_PERSON_PENALTY,
+                                           f"the query is a company of one word ({query.text} "
+                                           f"{'/'.join(query.legal)}), {entry.name} a person"))
+            score = max(0.0, score - COMPANY_AS_PERSON_PENALTY)
         country, detail = "unknown", ""
         if query_countries and entry.countries:
             if query_countries & set(entry.countries):
