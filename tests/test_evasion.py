@@ -594,3 +594,12 @@ def test_a_one_word_company_against_a_person_is_qualified(index):
     assert "company_as_person" not in features and score >= DEFAULT_MIN_SCORE
     score, features = hits("PAO, Liang")["PAO, Yu Liang"]
     assert "company_as_person" not in features and score >= DEFAULT_MIN_SCORE
+
+
+def test_open_closed_and_public_joint_stock_forms_in_short():
+    """OPEN AO, Open JSC, Closed AO and Public JSC are the joint-stock company's forms
+    (ОАО, ЗАО, ПАО written half in words), not a name's word "open"; "Open Door LLC" keeps it."""
+    for name in ("SOVCOMBANK OPEN AO", "Open JSC Sovcombank", "Sovcombank Public JSC", "Closed AO Sovcombank"):
+        norm = nm.normalize(name)
+        assert norm.tokens == ("sovcombank",) and norm.legal == ("jsc",), (name, norm)
+    assert nm.normalize("OPEN DOOR LLC").tokens == ("open", "door")
