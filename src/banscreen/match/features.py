@@ -13,7 +13,8 @@ from rapidfuzz.distance import Levenshtein
 
 from banscreen.match import translit
 from banscreen.match.names import (NormalizedName, Similarity, Weight, legal_spelling, align_tokens, fold,
-                                   cross_script_similarity, distinctive, has_han, number_value, tables, token_similarity)
+                                   cross_script_similarity, distinctive, has_han, number_value, tables,
+                                   token_similarity)
 from banscreen.model import Feature
 from banscreen.reference.countries import is_country_word
 

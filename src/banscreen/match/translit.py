@@ -65,7 +65,7 @@ def _key(word: str, ch: str) -> str:
     return "".join(out)
 
 
-_MEDIAL_SOFT_G = re.compile(r"(?<=[aeiouy])g(?=[eiy])")
+_MEDIAL_SOFT_G = re.compile(r"(?<=[aeiouylnr])g(?=[eiy])")
 _SILENT_FINALS = frozenset("stdx")
 _BEFORE_SILENT = frozenset("aeiouylnr")
 
@@ -82,7 +82,8 @@ def keys(word: str) -> frozenset[str]:
     spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
     if word[0] == "g" and len(word) > 1 and word[1] in "eiy":  # "gerry" / ג'רי "jeri", "george"
         spellings.append("j" + word[1:])
-    if _MEDIAL_SOFT_G.search(word):  # Italian and French "gi", "ge" said j: "luigi" / Λουίτζι "luitzi"
+    if _MEDIAL_SOFT_G.search(word):  # "gi", "ge" said j after a vowel, l, n or r: "luigi" /
+        # Λουίτζι "luitzi", "george" / Джордж "dzhordzh"
         spellings += [_MEDIAL_SOFT_G.sub("j", w) for w in spellings]
     if "dh" in word or "th" in word:  # ذ and ث as Persian, Urdu and Turkish say them: Zakir, Usman
         spellings += [w.replace("dh", "z").replace("th", "s") for w in spellings]
