@@ -612,3 +612,15 @@ def test_a_soft_g_after_a_consonant_sounds_as_j(index):
 
     assert compare_pair("Джордж Буш", "George Bush", index.weight, DEFAULT_MIN_SCORE, kind="person")["match"]
     assert compare_pair("Луиджи Ди Майо", "Luigi Di Maio", index.weight, DEFAULT_MIN_SCORE, kind="person")["match"]
+
+
+def test_russian_transcriptions_of_w_and_spanish_j(index):
+    """Russian writes an English w as У before a vowel (Уильям "uilyam") and a Spanish j
+    as Х (Хуан "khuan"): both were no match (0.0 for the given names)."""
+    from banscreen.match import translit
+    from banscreen.match.pairs import compare_pair
+
+    for cyrillic, latin in [("Уильям Бернс", "William Burns"), ("Уолтер Монтегю", "Walter Montague"),
+                            ("Хуан Гуайдо", "Juan Guaido"), ("Хосе Серра", "Jose Serra")]:
+        assert compare_pair(cyrillic, latin, index.weight, DEFAULT_MIN_SCORE, kind="person")["match"], cyrillic
+    assert translit.similarity("uilyam", "william") > 0 and translit.similarity("khuan", "juan") > 0

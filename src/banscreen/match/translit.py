@@ -73,15 +73,19 @@ _BEFORE_SILENT = frozenset("aeiouylnr")
 @lru_cache(maxsize=200_000)
 def keys(word: str) -> frozenset[str]:
     """The phonetic keys of a folded word: one, or more where it holds "ch" (three
-    readings), starts with "j" (also read as "y", as in Nordic and German names) or with
-    a soft g (also read as "j": "gerry" / ג'רי "jeri")."""
+    readings), starts with "j" (also read as "y", as in Nordic and German names, and as
+    "h", as in Spanish ones), with a soft g (also read as "j": "gerry" / ג'רי "jeri") or
+    with "u" and a vowel (also read as "w", as Russian writes it: Уильям "uilyam")."""
     if not word.isalpha():
         return frozenset({word})
     if word.startswith("wr"):  # "wright" / "rayt"
         word = word[1:]
-    spellings = [word, "y" + word[1:]] if word[0] == "j" else [word]
+    # (a leading j also read as y, Nordic and German, and as h, Spanish: Хосе "khose" / Jose)
+    spellings = [word, "y" + word[1:], "h" + word[1:]] if word[0] == "j" else [word]
     if word[0] == "g" and len(word) > 1 and word[1] in "eiy":  # "gerry" / ג'רי "jeri", "george"
         spellings.append("j" + word[1:])
+    if len(word) > 2 and word[0] == "u" and word[1] in "aeio":  # Уи, Уо, Уэ: "uilyam" / "william"
+        spellings.append("w" + word[1:])
     if _MEDIAL_SOFT_G.search(word):  # "gi", "ge" said j after a vowel, l, n or r: "luigi" /
         # Λουίτζι "luitzi", "george" / Джордж "dzhordzh"
         spellings += [_MEDIAL_SOFT_G.sub("j", w) for w in spellings]
