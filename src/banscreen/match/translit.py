@@ -205,6 +205,8 @@ def hebrew_as_read(text: str) -> str:
         for i, c in enumerate(w):
             if c in "אע" and i > 0:
                 out.append("a" if i == len(w) - 1 else "")  # a silent letter inside a word
+            elif c == "ה" and out and out[-1][-1:] not in ("", "a", "e", "i", "o", "u"):
+                out.append("eh")  # (a vowel before it is not written: כהן "kohen", not "khn", read as one sound)
             else:
                 out.append(_HEBREW_LETTERS.get(c, c))
         return "".join(out)
