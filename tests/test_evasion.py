@@ -634,3 +634,10 @@ def test_hebrew_he_after_a_consonant_is_not_a_digraph(index):
 
     assert translit.hebrew_as_read("משה כהן") == "msha kehn"
     assert compare_pair("משה כהן", "Moshe Cohen", index.weight, DEFAULT_MIN_SCORE, kind="person")["match"]
+
+
+def test_shi_in_a_transcribed_name():
+    """什 is "shen" only in 什么 ("what"): in a name it is "shi" (布什 Bush, 布什尔 Bushehr),
+    which pypinyin does not give it alone."""
+    assert nm.fold("乔治·布什") == ["qiaozhi", "bushi"]
+    assert nm.fold("布什尔") == ["bushier"]

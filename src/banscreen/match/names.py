@@ -233,6 +233,11 @@ def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
+# Characters whose reading in a name is not pypinyin's first: 什 is "shen" in 什么 ("what"),
+# and "shi" in a name (布什 Bush, 布什尔 Bushehr, 什叶 Shia).
+_NAME_READING = {"什": "shi"}
+
+
 def _romanize_han(run: str, joined: bool) -> str:
     """Translate known business terms in a run of Han characters, romanize the rest.
 
@@ -247,6 +252,8 @@ def _romanize_han(run: str, joined: bool) -> str:
         nonlocal pending
         if pending:
             syllables = lazy_pinyin(pending)
+            if len(syllables) == len(pending):
+                syllables = [_NAME_READING.get(ch, syllable) for ch, syllable in zip(pending, syllables)]
             out.append("".join(syllables) if joined else " ".join(syllables))
             pending = ""
 
