@@ -641,3 +641,18 @@ def test_shi_in_a_transcribed_name():
     which pypinyin does not give it alone."""
     assert nm.fold("乔治·布什") == ["qiaozhi", "bushi"]
     assert nm.fold("布什尔") == ["bushier"]
+
+
+def test_search_looks_up_a_capitalised_word_as_initials(index):
+    """KCST is found as the initials of KOREAN COMMITTEE FOR SPACE TECHNOLOGY (the
+    comparator matched them, the search never offered the pair). Not a word of three
+    letters (BAM is the initials of too many names: BAYT AL-MAL), nor one written as a
+    name (Kcst)."""
+    def acronym_hits(query: str) -> set[str]:
+        return {h.matched_name for h in index.search(query, min_score=DEFAULT_MIN_SCORE, limit=50)
+                if any(f.name == "acronym" for f in h.explanation.features)}
+
+    assert "KOREAN COMMITTEE FOR SPACE TECHNOLOGY" in acronym_hits("KCST")
+    assert "KOREAN COMMITTEE FOR SPACE TECHNOLOGY" in acronym_hits("KCST Korea")
+    assert not acronym_hits("Kcst")
+    assert not acronym_hits("BAM")

@@ -252,3 +252,40 @@ def test_parties_named_in_another_script_end_as_a_full_screening_ends(db_url, tm
     assert after == open_alerts(full)
     assert after - before  # the Cyrillic names of the orders added found them
     assert _completed(delta)["reached"]["cross_script"] > 0
+
+
+def test_parties_named_by_initials_end_as_a_full_screening_ends(db_url, tmp_path, base_home, next_day):
+    """A party named by capital initials (KCST) is looked up as an acronym of the
+    organizations' names (index.acronym_lookup_word), which its words do not show: its
+    keys hold party_keys.ACRONYM and the word, a changed name's initials reach it, and a
+    delta re-screen ends with the open alerts a full screening ends with."""
+    from banscreen.lists import DplLoader
+    from banscreen.match import features as ft
+    from banscreen.match import names as nm
+
+    update, _, made = next_day
+    added = [e for e in DplLoader().load(update).entries if e.name in set(made["added"]) and e.kind != "person"]
+    acronyms = sorted({a.upper() for e in added for a in ft.initials(nm.normalize(e.name)) if len(a) >= 4})
+    assert acronyms, "the day's orders hold an organization of four words or more"
+    store = _store(tmp_path, base_home)
+    parties = tmp_path / "initials.csv"
+    with parties.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "country"])
+        for i, name in enumerate([*acronyms, "Acme Widgets Ltd", "QXZW"], 1):
+            w.writerow([i, name, ""])
+    assert (party_keys.WHOLE, party_keys.ACRONYM + "kcst") in {(k, key) for _, k, key in party_keys.name_keys("KCST")}
+    assert not any(key.startswith(party_keys.ACRONYM) for _, _, key in party_keys.name_keys("Kcst"))
+
+    delta = CaseStore(db_url)
+    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
+    for cases in (delta, full):
+        run(cases, store, parties, OLD_DAY)
+    rescreen(delta, store, OLD_DAY, MIN_SCORE)
+    before = open_alerts(delta)
+    store.import_file(update, published=dt.date(2024, 5, 15))
+    rescreen(delta, store, NEW_DAY, MIN_SCORE)
+    run(full, store, parties, NEW_DAY)
+    after = open_alerts(delta)
+    assert after == open_alerts(full)
+    assert after - before  # the initials of the orders added found them

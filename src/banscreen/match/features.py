@@ -6,6 +6,7 @@ from one feature here (nomenklatura's way)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -323,7 +324,7 @@ SYLLABLE_ACRONYM_SCORE = 0.78
 SYLLABLE_ACRONYM_LETTERS = 3
 
 
-def _beginnings(word: str, words: list[str]) -> bool:
+def _beginnings(word: str, words: Sequence[str]) -> bool:
     """Whether `word` is the first 1 to SYLLABLE_ACRONYM_LETTERS letters of each of
     `words`, run together in order."""
     ends = {0}  # where in `word` the beginnings of the words so far may end
@@ -335,17 +336,42 @@ def _beginnings(word: str, words: list[str]) -> bool:
     return len(word) in ends
 
 
-def _initials(word: str, words: list[str]) -> bool:
+def _initials(word: str, words: Sequence[str]) -> bool:
     return len(words) == len(word) and "".join(w[0] for w in words) == word
 
 
-def _syllables(word: str, words: list[str]) -> bool:
+def _syllables(word: str, words: Sequence[str]) -> bool:
     return 3 <= len(words) < len(word) and _beginnings(word, words)
 
 
 # (feature, score, test, what the word is made of)
 _ACRONYMS = (("acronym", ACRONYM_SCORE, _initials, "initials"),
              ("syllable_acronym", SYLLABLE_ACRONYM_SCORE, _syllables, "beginnings"))
+
+
+def _acronym_readings(name: NormalizedName) -> tuple[Sequence[str], ...]:
+    """The word lists an acronym of `name` may be made of: its words, its words as written
+    (legal forms left out), those without small words ("of", "the"), its words without
+    particles ("de", "la")."""
+    stop = tables().stopwords
+    spelled = [tok for tok in (name.folded or name.tokens) if tok not in name.legal]
+    return (name.tokens, spelled, [w for w in spelled if w not in stop],
+            [w for w in name.tokens if w not in ACRONYM_SKIPS])
+
+
+def initials(name: NormalizedName) -> frozenset[str]:
+    """The acronyms of `name` made of its words' initials (`acronym`), one per reading of
+    acronym_feature, for a name of three words or more; what the candidate index looks
+    up a one-word query by (RGB: RECONNAISSANCE GENERAL BUREAU)."""
+    if len(name.tokens) < 3:
+        return frozenset()
+    out = set()
+    for words in _acronym_readings(name):
+        if words and all(w[:1].isalpha() for w in words):
+            word = "".join(w[0] for w in words)
+            if 3 <= len(word) <= 8:
+                out.add(word)
+    return frozenset(out)
 
 
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
@@ -365,10 +391,7 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
             continue
         if not word.isalpha() or word in long_.tokens or word in long_.folded:
             continue
-        stop = tables().stopwords
-        spelled = [tok for tok in (long_.folded or long_.tokens) if tok not in long_.legal]
-        readings = (long_.tokens, spelled, [w for w in spelled if w not in stop],
-                    [w for w in long_.tokens if w not in ACRONYM_SKIPS])
+        readings = _acronym_readings(long_)
         for name, score, is_made_of, made_of in _ACRONYMS:  # (initials first, in every reading)
             for words in readings:
                 if is_made_of(word, words):

@@ -24,6 +24,7 @@ from banscreen.match import features as ft
 from banscreen.match import names as nm
 from banscreen.match import translit
 from banscreen.model import Explanation, Feature, ListEntry
+from banscreen.reference.countries import is_country_word
 
 # A token in more than this share of names (after legal forms are set apart) is too
 # common to find candidates by; it still counts in scoring.
@@ -47,6 +48,8 @@ COUNTRY_MISMATCH_PENALTY = 0.05
 # A list name inside the query shares at least this share of its weight visibly: half
 # its weight is in distinctive words, each matched at names.CONTAINED_SIMILARITY or more.
 CONTAINED_SHARED = 0.45
+# The shortest one-word query the index looks up as an acronym (features.initials).
+ACRONYM_LOOKUP_MIN = 4
 # A one-word alias of a person ("OTTO", "LUCAS") is what OFAC calls a weak alias.
 WEAK_ALIAS_PENALTY = 0.2
 # A company of one word ("Brown LLC", "Lucas S.A.S.") against a person listed ("Victor
@@ -127,6 +130,18 @@ class _CompactPostings(dict):
 def _held(value) -> tuple:
     """The values a `_CompactPostings` key holds, as a tuple."""
     return value if type(value) is tuple else (value,)
+
+
+def acronym_lookup_word(query: nm.NormalizedName) -> str:
+    """The word the index looks up as an acronym for `query` (NameIndex.acronyms), or "":
+    a query of one word, perhaps with a country after it, of ACRONYM_LOOKUP_MIN to 8
+    letters, written in capitals."""
+    toks = query.tokens
+    word = toks[0] if len(toks) == 1 or (len(toks) == 2 and is_country_word(toks[1])
+                                         and not is_country_word(toks[0])) else ""
+    if ACRONYM_LOOKUP_MIN <= len(word) <= 8 and word.isalpha() and word.upper() in query.original:
+        return word
+    return ""
 
 
 def _one_word_company(query: nm.NormalizedName) -> bool:
@@ -223,6 +238,12 @@ class NameIndex:
                 joined.add(key, n_idx)
         self.postings = dict(postings)
         self.joined_postings = joined.done()
+        acronyms = _CompactPostings()  # initials -> the organizations' names of 3+ words they begin
+        for n_idx, item in enumerate(self.names):
+            if self.entries[item.entry].kind != "person":
+                for key in sorted(ft.initials(item.norm)):
+                    acronyms.add(key, n_idx)
+        self.acronyms = acronyms.done()
         synonyms = nm.tables().synonyms
         by_canonical: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -441,7 +462,19 @@ class NameIndex:
                         Levenshtein.normalized_similarity(query.joined_all, norm.joined_all))
             out[n_idx] = (max(estimate, ft.JOINED_MAX * alike), max(bound, ft.JOINED_MAX))
             within.pop(n_idx, None)
+        for n_idx in self._acronym_candidates(query):  # (features.acronym_feature scores them)
+            estimate, bound = out.get(n_idx, (0.0, 0.0))
+            out[n_idx] = (max(estimate, ft.ACRONYM_SCORE), max(bound, ft.ACRONYM_SCORE))
+            within.pop(n_idx, None)
         return out, within
+
+    def _acronym_candidates(self, query: nm.NormalizedName) -> tuple[int, ...]:
+        """The organizations' names of which a query of one word (perhaps with a country
+        after it) is the initials: KCST, IRISL. Only for a word of ACRONYM_LOOKUP_MIN
+        letters or more written in capitals: three letters are the initials of too many
+        names (BAM: BAYT AL-MAL), and most words written otherwise are names."""
+        word = acronym_lookup_word(query)
+        return _held(self.acronyms.get(word, ())) if word else ()
 
     def _bounds(self, lookups: list[tuple[float, np.ndarray]], q_weight: float, slack: float, cutoff: float,
                 query_tokens: int, out: dict[int, tuple[float, float]],

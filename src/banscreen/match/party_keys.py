@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 from banscreen.match import names as nm
 from banscreen.match import features as ft
-from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs
+from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs, acronym_lookup_word
 from banscreen.model import ListEntry
 
 WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
@@ -32,6 +32,10 @@ WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (wo
 # a change is not computed from its words, and a delta re-screen checks it whenever
 # anything changed. ("#" and a word: no stored key of a name looks so, see `storable`.)
 CROSS_SCRIPT = "#script"
+# ... and ACRONYM + a word, by a party the search looks up as the initials of
+# organizations' names (index.acronym_lookup_word): a changed name with those initials
+# reaches it.
+ACRONYM = "#initials:"
 KEY_LENGTH = 200  # longer keys (a long name run together) are kept as their hash
 
 
@@ -46,13 +50,16 @@ def name_keys(name: str) -> list[tuple[int, int, str]]:
     """(form, kind, key) for each normalized form of a party's name, as a party is
     searched (names.variants, decorated): each of its words (WORD; a word twice in the
     name is there twice, as the search counts it twice) and its words run together, with
-    and without legal forms (WHOLE), and CROSS_SCRIPT for a form not in Latin letters."""
+    and without legal forms (WHOLE), CROSS_SCRIPT for a form not in Latin letters, and
+    ACRONYM and the word for a form the search looks up as initials."""
     out: list[tuple[int, int, str]] = []
     for number, form in enumerate(v for v in nm.variants(name) if v.tokens):
         out += [(number, WORD, storable(token)) for token in form.tokens]
         out += [(number, WHOLE, storable(key)) for key in sorted(_runs(form.tokens) | _runs(form.folded))]
         if not form.latin:
             out.append((number, WHOLE, CROSS_SCRIPT))
+        if word := acronym_lookup_word(form):
+            out.append((number, WHOLE, ACRONYM + word))
     return out
 
 
@@ -129,6 +136,8 @@ class ChangeReach:
             self.by_word.setdefault(token, []).append(number)
         self.whole_keys |= {storable(t) for t in form.tokens if len(t) >= MIN_JOINED_KEY}
         self.run_keys |= {storable(k) for seq in (form.tokens, form.folded) for k in _runs(seq)}
+        if entry.kind != "person":
+            self.whole_keys |= {ACRONYM + k for k in ft.initials(form)}
 
     def _word(self, word: str) -> tuple:
         """What one stored word brings to the search, once per word: (its lightest
