@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import shutil
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -216,6 +217,25 @@ def test_rescreen_dry_run_cli(monkeypatch, capsys, tmp_path, base_home, next_day
     assert f"{opened} new alerts" in out
 
 
+def _delta_and_full(db_url: str, tmp_path: Path, store, parties: Path, update: Path):
+    """`parties` screened on OLD_DAY into two case stores; `update` imported; one store
+    re-screened by delta to NEW_DAY, the other screened in full on NEW_DAY. Asserts both
+    end with the same open alerts; returns (the delta's store, its open alerts before
+    and after)."""
+    delta = CaseStore(db_url)
+    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
+    for cases in (delta, full):
+        run(cases, store, parties, OLD_DAY)
+    rescreen(delta, store, OLD_DAY, MIN_SCORE)
+    before = open_alerts(delta)
+    store.import_file(update, published=dt.date(2024, 5, 15))
+    rescreen(delta, store, NEW_DAY, MIN_SCORE)
+    run(full, store, parties, NEW_DAY)
+    after = open_alerts(delta)
+    assert after == open_alerts(full)
+    return delta, before, after
+
+
 def test_parties_named_in_another_script_end_as_a_full_screening_ends(db_url, tmp_path, base_home, next_day):
     """A party whose name is in Cyrillic letters is compared across scripts (by sounds,
     skeletons, a wider pruning margin), which its stored words do not show: a delta
@@ -239,17 +259,7 @@ def test_parties_named_in_another_script_end_as_a_full_screening_ends(db_url, tm
     assert party_keys.CROSS_SCRIPT in {k for _, _, k in party_keys.name_keys("Синара Транспорт Машинес")}
     assert party_keys.CROSS_SCRIPT not in {k for _, _, k in party_keys.name_keys("Sinara Transport Machines")}
 
-    delta = CaseStore(db_url)
-    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
-    for cases in (delta, full):
-        run(cases, store, parties, OLD_DAY)
-    rescreen(delta, store, OLD_DAY, MIN_SCORE)
-    before = open_alerts(delta)
-    store.import_file(update, published=dt.date(2024, 5, 15))
-    rescreen(delta, store, NEW_DAY, MIN_SCORE)
-    run(full, store, parties, NEW_DAY)
-    after = open_alerts(delta)
-    assert after == open_alerts(full)
+    delta, before, after = _delta_and_full(db_url, tmp_path, store, parties, update)
     assert after - before  # the Cyrillic names of the orders added found them
     assert _completed(delta)["reached"]["cross_script"] > 0
 
@@ -277,15 +287,5 @@ def test_parties_named_by_initials_end_as_a_full_screening_ends(db_url, tmp_path
     assert (party_keys.WHOLE, party_keys.ACRONYM + "kcst") in {(k, key) for _, k, key in party_keys.name_keys("KCST")}
     assert not any(key.startswith(party_keys.ACRONYM) for _, _, key in party_keys.name_keys("Kcst"))
 
-    delta = CaseStore(db_url)
-    full = CaseStore(f"sqlite:///{tmp_path / 'full.db'}")
-    for cases in (delta, full):
-        run(cases, store, parties, OLD_DAY)
-    rescreen(delta, store, OLD_DAY, MIN_SCORE)
-    before = open_alerts(delta)
-    store.import_file(update, published=dt.date(2024, 5, 15))
-    rescreen(delta, store, NEW_DAY, MIN_SCORE)
-    run(full, store, parties, NEW_DAY)
-    after = open_alerts(delta)
-    assert after == open_alerts(full)
+    _, before, after = _delta_and_full(db_url, tmp_path, store, parties, update)
     assert after - before  # the initials of the orders added found them
