@@ -656,3 +656,14 @@ def test_search_looks_up_a_capitalised_word_as_initials(index):
     assert "KOREAN COMMITTEE FOR SPACE TECHNOLOGY" in acronym_hits("KCST Korea")
     assert not acronym_hits("Kcst")
     assert not acronym_hits("BAM")
+
+
+def test_one_word_before_a_comma_is_a_surname_not_a_legal_form():
+    """PAO, AO and TOO are surnames as well as Russian and Kazakh legal forms: "PAO, Yu
+    Liang" is the person PAO, not a joint-stock company Yu Liang (whose "PAO, Liang" then
+    found "Liang Technology"); "Pao Yu Liang" and "ROMASHKA, OOO" keep their legal forms."""
+    assert nm.normalize("PAO, Yu Liang").tokens == ("pao", "yu", "liang")
+    assert nm.normalize("PAO, Yu Liang").legal == ()
+    assert nm.normalize("Pao Yu Liang").legal == ("jsc",)
+    norm = nm.normalize("ROMASHKA, OOO")
+    assert norm.tokens == ("romashka",) and norm.legal == ("llc",)

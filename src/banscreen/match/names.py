@@ -334,7 +334,12 @@ def _legal_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list[str]]:
+# "PAO, Yu Liang": one word before a comma opening a name is a surname, as lists write
+# persons, not a legal form (PAO, AO and TOO are surnames too).
+_SURNAME_COMMA = re.compile(r"\s*[^\W\d_]+\s*,")
+
+
+def _split_legal(tokens: list[str], latin: bool = True, surname_first: bool = False) -> tuple[list[str], list[str]]:
     """The name's words apart from its legal forms, and the legal forms (canonical). A
     name not written in Latin letters takes a one-word legal form only at its end, or one
     of LEADING_LEGAL at its start: elsewhere a word romanized to a Latin legal
@@ -364,6 +369,8 @@ def _split_legal(tokens: list[str], latin: bool = True) -> tuple[list[str], list
     keep = [True] * n
     legal: list[str] = []
     for start, end, canonical in spans:
+        if surname_first and start == 0 and end == 1 and n > 1:
+            continue  # a surname, see _SURNAME_COMMA
         ambiguous = end - start == 1 and (len(tokens[start]) <= 2 or not latin)
         if ambiguous and start < trailing_from and not (start == 0 and tokens[0] in LEADING_LEGAL):
             continue
@@ -402,7 +409,7 @@ def normalize(name: str, joined_pinyin: bool = True, stopwords: bool = True) -> 
     t = tables()
     tokens = fold(name, joined_pinyin)
     latin = is_latin(name)
-    core, legal = _split_legal(tokens, latin)
+    core, legal = _split_legal(tokens, latin, surname_first=bool(_SURNAME_COMMA.match(name)))
     distinctive = [tok for tok in core if not stopwords or tok not in t.stopwords]
     return NormalizedName(name, tuple(distinctive or core), tuple(legal), tuple(tokens), latin=latin)
 
