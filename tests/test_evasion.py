@@ -667,3 +667,18 @@ def test_one_word_before_a_comma_is_a_surname_not_a_legal_form():
     assert nm.normalize("Pao Yu Liang").legal == ("jsc",)
     norm = nm.normalize("ROMASHKA, OOO")
     assert norm.tokens == ("romashka",) and norm.legal == ("llc",)
+
+
+def test_german_and_french_spellings_of_russian_names(index):
+    """A European exporter's file spells Russian names the German or French way (Lawrow,
+    Medwedew, Setchine, Poutine): compared as English spells Russian, and the search
+    finds them (Sergej Lawrow scored 0.36 against Sergey Lavrov); a short word is not
+    read so (Jang is not Yang)."""
+    from banscreen.match.pairs import compare_pair
+
+    for spelled, listed in [("Sergej Lawrow", "LAVROV, Sergey"), ("Dmitri Medwedew", "MEDVEDEV, Dmitry"),
+                            ("Igor Setchine", "SECHIN, Igor"), ("Igor Setschin", "SECHIN, Igor")]:
+        assert compare_pair(spelled, listed, index.weight, DEFAULT_MIN_SCORE, kind="person")["match"], spelled
+        assert listed in {h.matched_name for h in index.search(spelled, min_score=DEFAULT_MIN_SCORE)}, spelled
+    assert nm.russian_spelling("abramowitsch") == "abramovich"
+    assert nm.token_similarity("jang", "yang") < nm.RUSSIAN_SPELLING_SIMILARITY  # (one letter of four: 0.75)

@@ -244,6 +244,11 @@ class NameIndex:
                 for key in sorted(ft.initials(item.norm)):
                     acronyms.add(key, n_idx)
         self.acronyms = acronyms.done()
+        spellings = _CompactPostings()  # a list word's English spelling of Russian -> the word, where they differ
+        for tok in sorted(self.postings):
+            if len(tok) >= nm.RUSSIAN_SPELLING_MIN and (spelled := nm.russian_spelling(tok)) != tok:
+                spellings.add(spelled, tok)
+        self.russian_spellings = spellings.done()
         synonyms = nm.tables().synonyms
         by_canonical: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -358,6 +363,13 @@ class NameIndex:
         for other in (*nm.tables().abbreviations.get(token, ()), *nicknames):
             if other in self.postings and other not in found:
                 found[other] = nm.token_similarity(token, other)
+        if len(token) >= nm.RUSSIAN_SPELLING_MIN:  # Lawrow / Lavrov, Setschin / Sechin
+            spelled = nm.russian_spelling(token)
+            for cand in (spelled, *_held(self.russian_spellings.get(spelled, ()))):
+                if cand in self.postings and cand not in found:
+                    s = nm.token_similarity(token, cand)
+                    if s > 0.0:
+                        found[cand] = s
         if len(token) > nm.SHORT_TOKEN:
             keys = _deletes(token) | {token}
             for key in sorted(keys):  # (a set of strings iterates in another order each run)

@@ -537,11 +537,43 @@ def token_similarity(a: str, b: str) -> float:
     shorter = min(len(a), len(b))
     limit = allowed_edits(shorter)
     if limit == 0 or abs(len(a) - len(b)) > limit:
-        return _sound_alike(a, b)
+        return _other_spelling(a, b)
     d = OSA.distance(a, b, score_cutoff=limit)
     if d > limit:
-        return _sound_alike(a, b)
-    return 1.0 - d / max(len(a), len(b))
+        return _other_spelling(a, b)
+    similarity = 1.0 - d / max(len(a), len(b))
+    if similarity < RUSSIAN_SPELLING_SIMILARITY and shorter >= RUSSIAN_SPELLING_MIN \
+            and russian_spelling(a) == russian_spelling(b):
+        return RUSSIAN_SPELLING_SIMILARITY
+    return similarity
+
+
+def _other_spelling(a: str, b: str) -> float:
+    """Beyond a typo: the same Russian name as German or French spell it, or a surname
+    that sounds alike."""
+    if min(len(a), len(b)) >= RUSSIAN_SPELLING_MIN and russian_spelling(a) == russian_spelling(b):
+        return RUSSIAN_SPELLING_SIMILARITY
+    return _sound_alike(a, b)
+
+
+# German and French write a Russian name their own way (Lawrow, Prigoschin, Abramowitsch,
+# Setchine, Poutine for Lavrov, Prigozhin, Abramovich, Sechin, Putin): each spelling
+# rewritten as English spells Russian, in order.
+_RUSSIAN_SPELLINGS = (("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("zh", "sh"), ("w", "v"), ("ou", "u"))
+_GERMAN_J = re.compile(r"j(?=[aeiou])|(?<=[aeiou])j$")  # Jewgeni, Sergej: й
+_FRENCH_FINAL_E = re.compile(r"(?<=in)e$")  # Setchine, Poutine, Lénine
+RUSSIAN_SPELLING_SIMILARITY = 0.9
+RUSSIAN_SPELLING_MIN = 5
+
+
+@lru_cache(maxsize=100_000)
+def russian_spelling(word: str) -> str:
+    """A folded word as English spells Russian, where German or French spell it their way
+    (_RUSSIAN_SPELLINGS): "lawrow" -> "lavrov"; other words mostly as they are."""
+    for spelled, english in _RUSSIAN_SPELLINGS:
+        word = word.replace(spelled, english)
+    word = _FRENCH_FINAL_E.sub("", _GERMAN_J.sub("y", word))
+    return word[:-1] + "i" if word.endswith("y") else word
 
 
 @lru_cache(maxsize=200_000)
