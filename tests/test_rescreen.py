@@ -289,3 +289,19 @@ def test_parties_named_by_initials_end_as_a_full_screening_ends(db_url, tmp_path
 
     _, before, after = _delta_and_full(db_url, tmp_path, store, parties, update)
     assert after - before  # the initials of the orders added found them
+
+
+def test_a_changed_name_reaches_its_german_spelling(tmp_path, base_home):
+    """Search finds "Roman Abramowitsch" for ABRAMOVICH, Roman (names.russian_spelling,
+    looked up by the index): a delta re-screen must reach a party so named when that
+    entry changes; three edits apart, the typo pass over the stored words did not."""
+    from banscreen.model import ListEntry
+
+    store = _store(tmp_path, base_home)
+    screener, _ = open_screener(store, ScreenOptions(as_of=OLD_DAY))
+    changed = ListEntry("test", "SDN", "t1", "person", "ABRAMOVICH, Roman")
+    stored = party_keys.StoredWords(screener.index, ["abramowitsch", "roman", "smith"])
+    reach = party_keys.ChangeReach(stored, [changed], [], cutoff=MIN_SCORE - PRUNE_MARGIN)
+    assert "abramowitsch" in reach.reach_words
+    assert reach.reaches(["roman", "abramowitsch"])
+    assert not reach.reaches(["smith"])

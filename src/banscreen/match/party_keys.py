@@ -72,8 +72,12 @@ class StoredWords:
 
     def __init__(self, index: NameIndex, vocabulary: Sequence[str]):
         self.index, self.vocabulary = index, vocabulary
+        self.by_spelling: dict[str, list[str]] = {}  # stored words by names.russian_spelling, where it differs
+        for stored in vocabulary:
+            if len(stored) >= nm.RUSSIAN_SPELLING_MIN and (spelled := nm.russian_spelling(stored)) != stored:
+                self.by_spelling.setdefault(spelled, []).append(stored)
         common = [c for c, ids in index.postings.items() if len(ids) > index._common]
-        alike = _spelt_alike(index, common, vocabulary)
+        alike = _spelt_alike(index, common, vocabulary, self.by_spelling)
         self._common_slack: dict[str, float] = {}
         for c in common:
             for stored in {c, *_same_word(c), *alike.get(c, ())}:
@@ -123,7 +127,7 @@ class ChangeReach:
                         seen.add((entry.key, form.tokens))
                         self._add(form, entry, cutoff - margin)
         words = set(self.by_word)
-        alike = _spelt_alike(index, words, stored.vocabulary)
+        alike = _spelt_alike(index, words, stored.vocabulary, stored.by_spelling)
         self.reach_words = {storable(k) for w in words for k in (w, *_same_word(w), *alike.get(w, ()))}
         self._words: dict[str, tuple] = {}
         self._unlisted = [w for w in self.by_word if w not in index.postings]
@@ -256,11 +260,14 @@ def _number_spellings(value: str) -> set[str]:
     return out
 
 
-def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[str]) -> dict[str, set[str]]:
+def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[str],
+                 by_spelling: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
     """For each list word longer than names.SHORT_TOKEN, the stored words the index takes
     as it with a typo or as a sound-alike: one C pass of rapidfuzz over the stored words
     (their number grows slowly with the parties; the parties' count does not enter), then
-    the index's own test (a shared deletion key and names.token_similarity)."""
+    the index's own test (a shared deletion key and names.token_similarity); and the
+    stored words spelling it as German or French spell Russian (`by_spelling`: stored
+    words by names.russian_spelling, as NameIndex._neighbors looks them up)."""
     import numpy as np
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
@@ -268,10 +275,16 @@ def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[st
     long_words = [w for w in words if len(w) > nm.SHORT_TOKEN]
     if not long_words or not vocabulary:
         return {}
+    out: dict[str, set[str]] = {}
+    for w in long_words:
+        if by_spelling and len(w) >= nm.RUSSIAN_SPELLING_MIN:
+            spelled = nm.russian_spelling(w)
+            for stored in (spelled, *by_spelling.get(spelled, ())):
+                if stored != w and nm.token_similarity(stored, w) > 0.0:
+                    out.setdefault(w, set()).add(stored)
     by_limit: dict[int, list[str]] = {}
     for w in long_words:  # the shorter word's length bounds the edits; sound-alikes are 2 apart
         by_limit.setdefault(max(nm.allowed_edits(len(w)), 2), []).append(w)
-    out: dict[str, set[str]] = {}
     for limit, group in by_limit.items():
         distances = process.cdist(group, vocabulary, scorer=OSA.distance, score_cutoff=limit, dtype=np.uint8,
                                   workers=-1)
