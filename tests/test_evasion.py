@@ -677,6 +677,7 @@ def test_german_and_french_spellings_of_russian_names(index):
     from banscreen.match.pairs import compare_pair
 
     for spelled, listed in [("Sergej Lawrow", "LAVROV, Sergey"), ("Dmitri Medwedew", "MEDVEDEV, Dmitry"),
+                            ("Jewgeni Prigoschin", "PRIGOZHIN, Evgeny"),
                             ("Igor Setchine", "SECHIN, Igor"), ("Igor Setschin", "SECHIN, Igor")]:
         assert compare_pair(spelled, listed, index.weight, DEFAULT_MIN_SCORE, kind="person")["match"], spelled
         assert listed in {h.matched_name for h in index.search(spelled, min_score=DEFAULT_MIN_SCORE)}, spelled

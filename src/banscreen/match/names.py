@@ -562,6 +562,7 @@ def _other_spelling(a: str, b: str) -> float:
 _RUSSIAN_SPELLINGS = (("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("zh", "sh"), ("w", "v"), ("ou", "u"))
 _GERMAN_J = re.compile(r"j(?=[aeiou])|(?<=[aeiou])j$")  # Jewgeni, Sergej: й
 _FRENCH_FINAL_E = re.compile(r"(?<=in)e$")  # Setchine, Poutine, Lénine
+_RUSSIAN_FINAL_I = re.compile(r"(?:iy|ii|ij|y)$")  # -ий / -ый: Yevgeniy, Evgenii, Jewgeni
 RUSSIAN_SPELLING_SIMILARITY = 0.9
 RUSSIAN_SPELLING_MIN = 5
 
@@ -573,7 +574,9 @@ def russian_spelling(word: str) -> str:
     for spelled, english in _RUSSIAN_SPELLINGS:
         word = word.replace(spelled, english)
     word = _FRENCH_FINAL_E.sub("", _GERMAN_J.sub("y", word))
-    return word[:-1] + "i" if word.endswith("y") else word
+    if word.startswith("ye"):  # Е as ye or e: Yevgeny / Evgeny, Yelena / Elena
+        word = word[1:]
+    return _RUSSIAN_FINAL_I.sub("i", word)
 
 
 @lru_cache(maxsize=200_000)
