@@ -374,19 +374,22 @@ def initials(name: NormalizedName) -> frozenset[str]:
     return frozenset(out)
 
 
+def acronym_word(name: NormalizedName) -> tuple[str, str]:
+    """(word, place) of a name that may be an acronym: its one word, or its first word
+    with a country after it ("KCST Korea"); ("", "") for any other name."""
+    toks = name.tokens
+    if len(toks) == 2 and is_country_word(toks[1]) and not is_country_word(toks[0]):
+        return toks[0], toks[1]
+    return (toks[0], "") if len(toks) == 1 else ("", "")
+
+
 def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature | None:
     """When one name is one word of 3 to 8 letters (and perhaps a country after it) and
     the other's words (with or without small words such as "of") begin with those
     letters, in order (`acronym`), or with the pieces of that word, one to three letters
     each, for three words or more (`syllable_acronym`); None otherwise."""
     for short, long_ in ((query, candidate), (candidate, query)):
-        place = ""
-        if len(short.tokens) == 2 and is_country_word(short.tokens[1]) and not is_country_word(short.tokens[0]):
-            word, place = short.tokens
-        elif len(short.tokens) == 1:
-            word = short.tokens[0]
-        else:
-            continue
+        word, place = acronym_word(short)
         if len(long_.tokens) < 3 or not 3 <= len(word) <= 8:
             continue
         if not word.isalpha() or word in long_.tokens or word in long_.folded:

@@ -24,7 +24,6 @@ from banscreen.match import features as ft
 from banscreen.match import names as nm
 from banscreen.match import translit
 from banscreen.model import Explanation, Feature, ListEntry
-from banscreen.reference.countries import is_country_word
 
 # A token in more than this share of names (after legal forms are set apart) is too
 # common to find candidates by; it still counts in scoring.
@@ -134,11 +133,9 @@ def _held(value) -> tuple:
 
 def acronym_lookup_word(query: nm.NormalizedName) -> str:
     """The word the index looks up as an acronym for `query` (NameIndex.acronyms), or "":
-    a query of one word, perhaps with a country after it, of ACRONYM_LOOKUP_MIN to 8
-    letters, written in capitals."""
-    toks = query.tokens
-    word = toks[0] if len(toks) == 1 or (len(toks) == 2 and is_country_word(toks[1])
-                                         and not is_country_word(toks[0])) else ""
+    a query of one word, perhaps with a country after it (features.acronym_word), of
+    ACRONYM_LOOKUP_MIN to 8 letters, written in capitals."""
+    word, _ = ft.acronym_word(query)
     if ACRONYM_LOOKUP_MIN <= len(word) <= 8 and word.isalpha() and word.upper() in query.original:
         return word
     return ""
@@ -244,11 +241,7 @@ class NameIndex:
                 for key in sorted(ft.initials(item.norm)):
                     acronyms.add(key, n_idx)
         self.acronyms = acronyms.done()
-        spellings = _CompactPostings()  # a list word's English spelling of Russian -> the word, where they differ
-        for tok in sorted(self.postings):
-            if len(tok) >= nm.RUSSIAN_SPELLING_MIN and (spelled := nm.russian_spelling(tok)) != tok:
-                spellings.add(spelled, tok)
-        self.russian_spellings = spellings.done()
+        self.russian_spellings = nm.by_russian_spelling(sorted(self.postings))
         synonyms = nm.tables().synonyms
         by_canonical: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -365,7 +358,7 @@ class NameIndex:
                 found[other] = nm.token_similarity(token, other)
         if len(token) >= nm.RUSSIAN_SPELLING_MIN:  # Lawrow / Lavrov, Setschin / Sechin
             spelled = nm.russian_spelling(token)
-            for cand in (spelled, *_held(self.russian_spellings.get(spelled, ()))):
+            for cand in (spelled, *self.russian_spellings.get(spelled, ())):
                 if cand in self.postings and cand not in found:
                     s = nm.token_similarity(token, cand)
                     if s > 0.0:

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import jellyfish
 import yaml
@@ -293,9 +293,14 @@ def legal_spelling(token: str) -> str:
     t = tables()
     if len(token) < LEGAL_TYPO_MIN or token in t.legal_words:
         return token
-    limit = 1  # more would turn real words into legal forms ("corporativo" / "corporation")
-    for word in t.legal_words:  # (in sorted order: see Tables.legal_words)
-        if abs(len(word) - len(token)) <= limit and OSA.distance(token, word, score_cutoff=limit) <= limit:
+    return _one_edit_from(token, t.legal_words)  # (in sorted order: see Tables.legal_words)
+
+
+def _one_edit_from(token: str, words: Sequence[str]) -> str:
+    """The first of `words` one edit (OSA) from `token`, else `token` (more edits would
+    turn real words into legal forms: "corporativo" / "corporation")."""
+    for word in words:
+        if abs(len(word) - len(token)) <= 1 and OSA.distance(token, word, score_cutoff=1) <= 1:
             return word
     return token
 
@@ -307,10 +312,7 @@ def _legal_phrase_spelling(token: str) -> str:
     one edit makes too many other words, read so only inside such a form."""
     if not LEGAL_PHRASE_TYPO_MIN <= len(token) < LEGAL_TYPO_MIN or token in tables().legal_words:
         return token
-    for word in tables().legal_phrase_words:
-        if abs(len(word) - len(token)) <= 1 and OSA.distance(token, word, score_cutoff=1) <= 1:
-            return word
-    return token
+    return _one_edit_from(token, tables().legal_phrase_words)
 
 
 def _legal_spans(tokens: list[str]) -> list[tuple[int, int, str]]:
@@ -542,8 +544,7 @@ def token_similarity(a: str, b: str) -> float:
     if d > limit:
         return _other_spelling(a, b)
     similarity = 1.0 - d / max(len(a), len(b))
-    if similarity < RUSSIAN_SPELLING_SIMILARITY and shorter >= RUSSIAN_SPELLING_MIN \
-            and russian_spelling(a) == russian_spelling(b):
+    if similarity < RUSSIAN_SPELLING_SIMILARITY and _same_russian_spelling(a, b):
         return RUSSIAN_SPELLING_SIMILARITY
     return similarity
 
@@ -551,9 +552,12 @@ def token_similarity(a: str, b: str) -> float:
 def _other_spelling(a: str, b: str) -> float:
     """Beyond a typo: the same Russian name as German or French spell it, or a surname
     that sounds alike."""
-    if min(len(a), len(b)) >= RUSSIAN_SPELLING_MIN and russian_spelling(a) == russian_spelling(b):
-        return RUSSIAN_SPELLING_SIMILARITY
-    return _sound_alike(a, b)
+    return RUSSIAN_SPELLING_SIMILARITY if _same_russian_spelling(a, b) else _sound_alike(a, b)
+
+
+def _same_russian_spelling(a: str, b: str) -> bool:
+    """Two words of RUSSIAN_SPELLING_MIN letters or more that English spells alike."""
+    return min(len(a), len(b)) >= RUSSIAN_SPELLING_MIN and russian_spelling(a) == russian_spelling(b)
 
 
 # German and French write a Russian name their own way (Lawrow, Prigoschin, Abramowitsch,
@@ -577,6 +581,16 @@ def russian_spelling(word: str) -> str:
     if word.startswith("ye"):  # Е as ye or e: Yevgeny / Evgeny, Yelena / Elena
         word = word[1:]
     return _RUSSIAN_FINAL_I.sub("i", word)
+
+
+def by_russian_spelling(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The `words` that russian_spelling changes, by that spelling, in the order given
+    (the candidate index's list words, the delta re-screen's stored words)."""
+    out: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) >= RUSSIAN_SPELLING_MIN and (spelled := russian_spelling(word)) != word:
+            out.setdefault(spelled, []).append(word)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=200_000)

@@ -72,10 +72,7 @@ class StoredWords:
 
     def __init__(self, index: NameIndex, vocabulary: Sequence[str]):
         self.index, self.vocabulary = index, vocabulary
-        self.by_spelling: dict[str, list[str]] = {}  # stored words by names.russian_spelling, where it differs
-        for stored in vocabulary:
-            if len(stored) >= nm.RUSSIAN_SPELLING_MIN and (spelled := nm.russian_spelling(stored)) != stored:
-                self.by_spelling.setdefault(spelled, []).append(stored)
+        self.by_spelling = nm.by_russian_spelling(vocabulary)
         common = [c for c, ids in index.postings.items() if len(ids) > index._common]
         alike = _spelt_alike(index, common, vocabulary, self.by_spelling)
         self._common_slack: dict[str, float] = {}
@@ -261,7 +258,7 @@ def _number_spellings(value: str) -> set[str]:
 
 
 def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[str],
-                 by_spelling: dict[str, list[str]] | None = None) -> dict[str, set[str]]:
+                 by_spelling: dict[str, tuple[str, ...]] | None = None) -> dict[str, set[str]]:
     """For each list word longer than names.SHORT_TOKEN, the stored words the index takes
     as it with a typo or as a sound-alike: one C pass of rapidfuzz over the stored words
     (their number grows slowly with the parties; the parties' count does not enter), then
