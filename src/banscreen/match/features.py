@@ -493,6 +493,33 @@ def place_feature(query: NormalizedName, candidate: NormalizedName) -> Feature |
                                             f"list name in {' '.join(sorted(listed))}")
 
 
+# A company name that shares only common words and places with a list name lacking the
+# word that names the listed party ("Shenzhen Technology" / "Shenzhen Huawei
+# Technologies"): another company of the same trade and town, more often than not.
+GENERIC_ONLY_PENALTY = 0.15
+
+
+def generic_only_feature(query: NormalizedName, candidate: NormalizedName,
+                         aligned: list[tuple[int, int, float]]) -> Feature | None:
+    """A qualifier when every list word the query matched is a common business word or a
+    place (names.yaml's generic words, ISO 3166 names, trade hubs) and the list name has a
+    word that is neither, which the query lacks; None otherwise. (A shared number of three
+    digits or more is not common: Tianjin 764 Technology.) Judged by the tables, not
+    by rarity: a brand that names many list entries (huawei: 170 names) weighs less than a
+    town, and still is what names the party."""
+    generic, c = tables().generic, candidate.tokens
+    matched = {j for _, j, _ in aligned}
+    # (a number of three digits or more names a party as a word does: Tianjin 764 ...)
+    if not matched or any(c[j] not in generic and not (c[j].isdigit() and len(c[j]) < 3) for j in matched):
+        return None
+    missing = [tok for j, tok in enumerate(c) if j not in matched and len(tok) > 1 and tok not in generic
+               and not tok.isdigit()]
+    if not missing:
+        return None
+    return Feature("generic_only", -GENERIC_ONLY_PENALTY,
+                   f"only common words and places in common; not in the query: {' '.join(missing)}")
+
+
 WEAK_SINGLE_TOKEN_PENALTY = 0.1
 # ... halved when both names carry the same legal form: two GmbHs called "Tethma" and
 # "Techma" are likelier one company than "Powell LLC" and "LOWELL LIMITED".
@@ -566,6 +593,7 @@ def compare(
     if extra is not None:
         features.append(extra)
     score = max(f.score for f in features)
+    by_tokens = score == tok.score
     reading = _reading_features(query, candidate, weight, similarity, aligned)
     features += [legal, *reading, *([numbers] if numbers else [])]
     score += legal.score + sum(f.score for f in reading) + (numbers.score if numbers else 0.0)
@@ -573,6 +601,11 @@ def compare(
     if places:
         features.append(places)
         score += places.score
+    if not person and by_tokens and not query.part:  # (a part set aside: the part feature judges it)
+        generic_only = generic_only_feature(query, candidate, aligned)
+        if generic_only:
+            features.append(generic_only)
+            score += generic_only.score
     if len(query.tokens) == 1 and len(candidate.tokens) == 1:
         # One word against one word, not the same: little corroborates it
         # ("Cook" / "Crook", "Powell" / "Lowell").
