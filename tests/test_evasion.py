@@ -105,6 +105,13 @@ def test_the_issue_table_is_found(index, query, listed):
     ("أيمن الظواهري", "Ayman al-Zawahiri", DEFAULT_MIN_SCORE, 1.0),
     ("يوسف القرضاوي", "Yusuf al-Qaradawi", DEFAULT_MIN_SCORE, 1.0),
     ("محمد علي", "Ahmed Hassan", 0.0, 0.5),
+    # a Korean name in Chinese characters, read in Korean (Unihan's kHangul; 铁 by its
+    # traditional form 鐵): as Hangul, and in Latin letters as DPRK names are written
+    ("金铁万", "Kim Chol-man", DEFAULT_MIN_SCORE, 1.0),
+    ("姜錫柱", "강석주", DEFAULT_MIN_SCORE, 1.0),
+    ("朴槿惠", "Park Geun-hye", DEFAULT_MIN_SCORE, 1.0),
+    ("金光赫", "Kim Myong-chol", 0.0, 0.5),  # the surname alone
+    ("姜炯奉", "Kang Sok-ju", 0.0, 0.5),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair
@@ -711,3 +718,14 @@ def test_german_and_french_spellings_of_russian_names(index):
         assert listed in {h.matched_name for h in index.search(spelled, min_score=DEFAULT_MIN_SCORE)}, spelled
     assert nm.russian_spelling("abramowitsch") == "abramovich"
     assert nm.token_similarity("jang", "yang") < nm.RUSSIAN_SPELLING_SIMILARITY  # (one letter of four: 0.75)
+
+
+def test_chinese_characters_read_in_korean():
+    from banscreen.match import translit
+
+    assert translit.korean_readings("金铁万") == ("금철만", "김철만")  # 金 reads 금 and, as a surname, 김
+    assert translit.korean_readings("金A") == ()  # a character with no Korean reading: none
+    assert len(translit.korean_readings("金李金李")) == translit.KOREAN_READINGS_MAX
+    forms = nm.variants("金铁万")
+    korean = next(f for f in forms if f.reading == translit.KOREAN_SPLIT and f.tokens == ("gim", "cheol", "man"))
+    assert korean.describe() == "gim cheol man (Chinese characters read in Korean)"  # the explanation says so

@@ -88,7 +88,10 @@ class NormalizedName:
 
     def describe(self) -> str:
         legal = f" [{' '.join(self.legal)}]" if self.legal else ""
-        return self.text + legal
+        # (how a name in Chinese characters was read: pinyin, Cantonese or Korean)
+        reading = f" (Chinese characters read in {self.reading.replace('korean', 'Korean').replace('cantonese', 'Cantonese')})" \
+            if self.reading and has_han(self.original) else ""
+        return self.text + legal + reading
 
 
 @lru_cache(maxsize=200_000)
@@ -469,6 +472,12 @@ def _forms(text: str) -> list[NormalizedName]:
         if cantonese:
             out.append(dataclasses.replace(normalize(cantonese, stopwords=False), original=text, latin=False,
                                            reading=translit.CANTONESE_SPLIT))
+        # ... and in Korean, as a Korean name written in Chinese characters is read
+        # (金鐵萬: 김철만, Kim Chol-man), each syllable by its romanizations, as the Korean
+        # name in Hangul is
+        for hangul in translit.korean_readings(text.strip()):
+            out.append(dataclasses.replace(normalize(" ".join(hangul), stopwords=False), original=text,
+                                           latin=False, reading=translit.KOREAN_SPLIT))
     return out
 
 

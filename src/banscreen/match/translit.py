@@ -583,6 +583,38 @@ def syllable_similarity(reading: str, a: str, b: str) -> float:
     return SAME_KEY_SIMILARITY if b in spellings(a) or a in spellings(b) else 0.0
 
 
+# A Chinese name read in Korean is read in at most this many ways (a character with two
+# readings, 金 금/김, 李 리/이, doubles them).
+KOREAN_READINGS_MAX = 4
+
+
+@lru_cache(maxsize=1)
+def _hanja_readings() -> dict[str, tuple[str, ...]]:
+    """Chinese character -> its Korean readings in Hangul, from Unihan (data/hanja_hangul.tsv,
+    scripts/make_hanja_readings.py)."""
+    from importlib import resources
+
+    out = {}
+    for line in resources.files("banscreen.data").joinpath("hanja_hangul.tsv").read_text("utf-8").splitlines():
+        char, _, readings = line.partition("\t")
+        out[char] = tuple(readings.split())
+    return out
+
+
+def korean_readings(text: str) -> tuple[str, ...]:
+    """A name in Chinese characters read in Korean, in Hangul, as a Korean name written in
+    hanja is read ("金鐵萬" -> "금철만", "김철만"): every combination of its characters'
+    readings, at most KOREAN_READINGS_MAX; empty when a character has no Korean reading."""
+    table = _hanja_readings()
+    out = [""]
+    for char in text:
+        readings = table.get(char)
+        if not readings:
+            return ()
+        out = [head + r for head in out for r in readings][:KOREAN_READINGS_MAX]
+    return tuple(out)
+
+
 def cantonese_reading(text: str) -> str | None:
     """A Chinese name of 2-4 characters read in Cantonese, one Jyutping syllable a word
     without tones ("郭家麒" -> "gwok gaa kei"); None when a character has no reading."""
