@@ -575,6 +575,7 @@ def _same_russian_spelling(a: str, b: str) -> bool:
 _RUSSIAN_SPELLINGS = (("tsch", "ch"), ("sch", "sh"), ("tch", "ch"), ("zh", "sh"), ("w", "v"), ("ou", "u"))
 _GERMAN_J = re.compile(r"j(?=[aeiou])|(?<=[aeiou])j$")  # Jewgeni, Sergej: й
 _FRENCH_FINAL_E = re.compile(r"(?<=in)e$")  # Setchine, Poutine, Lénine
+_FRENCH_J = re.compile(r"(?<=[aeiou])j(?=[aeiou])")
 _RUSSIAN_FINAL_I = re.compile(r"(?:iy|ii|ij|y)$")  # -ий / -ый: Yevgeniy, Evgenii, Jewgeni
 RUSSIAN_SPELLING_SIMILARITY = 0.9
 RUSSIAN_SPELLING_MIN = 5
@@ -586,7 +587,10 @@ def russian_spelling(word: str) -> str:
     (_RUSSIAN_SPELLINGS): "lawrow" -> "lavrov"; other words mostly as they are."""
     for spelled, english in _RUSSIAN_SPELLINGS:
         word = word.replace(spelled, english)
-    word = _FRENCH_FINAL_E.sub("", _GERMAN_J.sub("y", word))
+    french = _FRENCH_FINAL_E.search(word)
+    if french:  # (spelt the French way, a j between vowels is ж: Prigojine, Prigozhin)
+        word = _FRENCH_J.sub("sh", word[:french.start()])
+    word = _GERMAN_J.sub("y", word)
     if word.startswith("ye"):  # Е as ye or e: Yevgeny / Evgeny, Yelena / Elena
         word = word[1:]
     return _RUSSIAN_FINAL_I.sub("i", word)
