@@ -259,3 +259,5 @@ def test_an_acronym_with_a_country_after_it():
     # a two-letter code is a syllable as often as a country; and the place must follow
     assert ft.acronym_feature(nm.normalize("NPF-GS"), nm.normalize("National Petroleum Fund")) is None
     assert ft.acronym_feature(nm.normalize("Egypt NPF"), nm.normalize("National Petroleum Fund")) is None
+    # a country as lists call it, though not by its full name (Bosnia: Bosnia and Herzegovina)
+    assert ft.acronym_feature(nm.normalize("BIF-BOSNIA"), nm.normalize("BOSANSKA IDEALNA FUTURA")) is not None

@@ -27,6 +27,7 @@ _ALIASES = {
     "democratic republic of the congo": "CD", "republic of the congo": "CG", "palestine": "PS",
     "west bank": "PS", "gaza": "PS", "belarus": "BY", "byelorussia": "BY", "kyrgyzstan": "KG",
     "macedonia": "MK", "north macedonia": "MK", "brunei": "BN", "cape verde": "CV", "swaziland": "SZ",
+    "bosnia": "BA", "herzegovina": "BA", "bosnia herzegovina": "BA",
 }
 
 _FOLD = re.compile(r"[^a-z ]+")
