@@ -112,6 +112,9 @@ def test_the_issue_table_is_found(index, query, listed):
     ("朴槿惠", "Park Geun-hye", DEFAULT_MIN_SCORE, 1.0),
     ("金光赫", "Kim Myong-chol", 0.0, 0.5),  # the surname alone
     ("姜炯奉", "Kang Sok-ju", 0.0, 0.5),
+    # Tamil: ச, which anyascii writes c, is said s or ch in names
+    ("சுரேஷ் சந்திரன்", "Suresh Chandran", DEFAULT_MIN_SCORE, 1.0),
+    ("சுரேஷ் சந்திரன்", "Suresh Kumar", 0.0, 0.5),
 ])
 def test_pairs_the_issue_names(index, a, b, low, high):
     from banscreen.match.pairs import compare_pair

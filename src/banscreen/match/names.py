@@ -432,7 +432,8 @@ def _forms(text: str) -> list[NormalizedName]:
     foreign name written in Greek is: "Μπερσάνι" / "bersani", and with μπ/ντ/γκ inside a
     word read b/d/g: "Λίντι" / "lidi", translit.greek_as_read);
     for a Hebrew or Arabic one both letter by letter and with its vowel letters read as
-    vowels (translit.hebrew_as_read, translit.arabic_as_read)."""
+    vowels (translit.hebrew_as_read, translit.arabic_as_read); for a Tamil one both, and
+    with ச read as s (translit.tamil_as_read)."""
     first = normalize(text)
     if translit.has_greek(text):
         out = [first]
@@ -441,7 +442,8 @@ def _forms(text: str) -> list[NormalizedName]:
                 out.append(dataclasses.replace(read, original=text, latin=False))
         return out
     for has_script, as_read in ((translit.has_hebrew, translit.hebrew_as_read),
-                                (translit.has_arabic, translit.arabic_as_read)):
+                                (translit.has_arabic, translit.arabic_as_read),
+                                (translit.has_tamil, translit.tamil_as_read)):
         if has_script(text):
             read = normalize(as_read(text))
             if read.tokens != first.tokens:

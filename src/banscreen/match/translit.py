@@ -231,6 +231,23 @@ _ARABIC_LETTERS = {
     "ھ": "h", "ۀ": "a", "ے": "e"}
 
 
+# --- Tamil as it is read ---------------------------------------------------------------------------
+# anyascii writes Tamil ச as "c" (சண்முகம் "cnmukm"); in names it is said s or ch (Shanmugam,
+# Solheim, Rajapaksa), which a "c" keyed as k (as English c before a, o, u) does not reach.
+_TAMIL_WORD = re.compile(r"[\u0b80-\u0bff]+")
+
+
+def has_tamil(text: str) -> bool:
+    return bool(_TAMIL_WORD.search(text))
+
+
+def tamil_as_read(text: str) -> str:
+    """Tamil words in Latin letters with ச read as s: "கா. சண்முகம்" -> "ka. snmukm"."""
+    from anyascii import anyascii
+
+    return _TAMIL_WORD.sub(lambda m: anyascii(m.group(0)).replace("c", "s"), text)
+
+
 def has_arabic(text: str) -> bool:
     return bool(_ARABIC.search(text))
 
