@@ -735,3 +735,18 @@ def test_chinese_characters_read_in_korean():
     forms = nm.variants("金铁万")
     korean = next(f for f in forms if f.reading == translit.KOREAN_SPLIT and f.tokens == ("gim", "cheol", "man"))
     assert korean.describe() == "gim cheol man (Chinese characters read in Korean)"  # the explanation says so
+
+
+def test_search_finds_a_sound_alike_surname(index):
+    """The issue's "phonetically close surnames for short names (Meier/Mayer)": the
+    comparator scored John Mayer / MEIER, John 0.88, but search did not offer it (two
+    edits apart in a word allowed one: no shared deletion key), so a screen missed it."""
+    from banscreen.match.index import NameIndex
+    from banscreen.model import ListEntry
+
+    small = NameIndex([ListEntry("x", "X", "1", "person", "MEIER, John"),
+                       ListEntry("x", "X", "2", "person", "SCHMIDT, Karl")], weights=index)
+    hits = small.search("John Mayer", min_score=DEFAULT_MIN_SCORE)
+    assert [h.matched_name for h in hits] == ["MEIER, John"]
+    assert hits[0].score < 1.0  # below the exact spelling
+    assert not small.search("Karl Mayer", min_score=DEFAULT_MIN_SCORE)

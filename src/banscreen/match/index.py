@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from banscreen.match import features as ft
 from banscreen.match import names as nm
@@ -76,6 +76,10 @@ class Hit:
 # A word of a name in another script finds list words by phonetic key only when the key
 # has this many sounds: shorter keys are shared by too many names (benchmarks.evasion).
 SOUND_KEY_MIN = 5
+# A sound-alike (names._sound_alike) is more than a typo only where the shorter word
+# allows one edit (7 letters or fewer): a query word longer than this plus its two edits
+# finds its sound-alikes among its typo neighbors already.
+SOUND_ALIKE_LOOKUP_MAX = 9
 # Shorter runs of joined words ("m"+"d"+"s") say nothing about identity.
 MIN_JOINED_KEY = 5
 
@@ -286,13 +290,14 @@ class NameIndex:
         self._token_info = lru_cache(maxsize=100_000)(self._token_info_uncached)
         self._sound_neighbors = lru_cache(maxsize=50_000)(self._sound_neighbors_uncached)
         self._sounds: dict[str, tuple[str, ...]] | None = None
+        self._by_sound_alike: dict[str, tuple[str, ...]] | None = None
         # a list word's postings as an array, made once (many query words reach it)
         self._postings_array = lru_cache(maxsize=100_000)(lambda tok: _array(self.postings[tok]))
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         for per_process in ("_neighbors", "_token_info", "_postings_array", "_weigh", "_local",
-                            "_sound_neighbors", "_sounds"):  # rebuilt on load
+                            "_sound_neighbors", "_sounds", "_by_sound_alike"):  # rebuilt on load
             del state[per_process]
         state.pop("_np_arrays", None)
         return state
@@ -319,7 +324,9 @@ class NameIndex:
             return self._info(min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
                               nm.INITIAL_SIMILARITY * self._max_weight, ())
         neighbors = self._neighbors(tok)
-        if script is not None:
+        if script is None:
+            neighbors = self._sound_alike_neighbors(tok, neighbors)
+        else:
             # (scored as features.compare scores a word of another script, which may be
             # more than its spelling says: the bound must stay an upper bound)
             similarity = _script_similarity(script)
@@ -372,6 +379,36 @@ class NameIndex:
                         if s > 0.0:
                             found[cand] = s
         return tuple(found.items())
+
+    def _sound_alike_neighbors(self, token: str, found: tuple[tuple[str, float], ...]
+                               ) -> tuple[tuple[str, float], ...]:
+        """`found` (a word's neighbors) and the list words that sound like it
+        (names._sound_alike: Mayer / Meier, two edits apart in a word allowed one, so
+        sharing no deletion key)."""
+        sound = nm.sound_alike_key(token) if len(token) <= SOUND_ALIKE_LOOKUP_MAX else ""
+        if not sound:
+            return found
+        have = dict(found)
+        edits = nm.SOUND_ALIKE_EDITS
+        for cand in self._sound_alikes().get(sound, ()):
+            if cand not in have and abs(len(cand) - len(token)) <= edits \
+                    and OSA.distance(token, cand, score_cutoff=edits) <= edits:  # (in C, before the Python test)
+                s = nm.token_similarity(token, cand)
+                if s > 0.0:
+                    have[cand] = s
+        return tuple(have.items())
+
+    def _sound_alikes(self) -> dict[str, tuple[str, ...]]:
+        """Soundex code (names.sound_alike_key) -> the list words with it, sorted; built
+        on first use, per process."""
+        if self._by_sound_alike is None:
+            table: dict[str, list[str]] = defaultdict(list)
+            for tok in sorted(self.postings):
+                key = nm.sound_alike_key(tok)
+                if key:
+                    table[key].append(tok)
+            self._by_sound_alike = {k: tuple(v) for k, v in table.items()}
+        return self._by_sound_alike
 
     def _sound_neighbors_uncached(self, token: str, script: str) -> tuple[tuple[str, float], ...]:
         """List words a word of a name in another script may be written as, with the

@@ -615,12 +615,24 @@ def cross_script_similarity(a: str, b: str) -> float:
     return max(token_similarity(a, b), translit.similarity(a, b))
 
 
+SOUND_ALIKE_MIN = 4
+SOUND_ALIKE_EDITS = 2
+
+
+def sound_alike_key(word: str) -> str:
+    """The Soundex code under which `word` may sound like another (_sound_alike), or ""
+    for a word that sounds like none: shorter than SOUND_ALIKE_MIN, or not all letters.
+    The candidate index looks a query word's sound-alikes up by it."""
+    return jellyfish.soundex(word) if len(word) >= SOUND_ALIKE_MIN and word.isalpha() else ""
+
+
 def _sound_alike(a: str, b: str) -> float:
     """Names that sound alike (the same Soundex code: Meier/Mayer) and are at most two
     edits apart, for names of 4+ letters; below any exact spelling."""
-    if a[0] != b[0] or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2 or not (a.isalpha() and b.isalpha()):
+    if a[0] != b[0] or abs(len(a) - len(b)) > SOUND_ALIKE_EDITS:
         return 0.0  # (Soundex keeps the first letter)
-    if OSA.distance(a, b, score_cutoff=2) > 2 or jellyfish.soundex(a) != jellyfish.soundex(b):
+    key = sound_alike_key(a)
+    if not key or OSA.distance(a, b, score_cutoff=SOUND_ALIKE_EDITS) > SOUND_ALIKE_EDITS or key != sound_alike_key(b):
         return 0.0
     return SOUND_ALIKE_SIMILARITY
 

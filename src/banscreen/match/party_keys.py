@@ -153,7 +153,7 @@ class ChangeReach:
         walks_rare = bool(info.rare)
         common_weight = sum(info.common_weights)
         if len(word) >= 2:
-            neighbors = dict(index._neighbors(word))
+            neighbors = dict(index._sound_alike_neighbors(word, index._neighbors(word)))  # (as _token_info)
         else:
             neighbors = {word: 1.0} if word in index.postings else {}
         for listed in self._unlisted:  # words of names no longer listed are not the index's
@@ -289,8 +289,10 @@ def _spelt_alike(index: NameIndex, words: Iterable[str], vocabulary: Sequence[st
             word, stored = group[row], vocabulary[column]
             if word == stored or len(stored) <= nm.SHORT_TOKEN or nm.token_similarity(stored, word) <= 0.0:
                 continue
-            # listed now: only through the index's deletion keys (NameIndex._neighbors)
-            if word not in index.postings or _deletion_keys(word) & _deletion_keys(stored):
+            # listed now: only through the index's deletion keys or sound-alike table
+            # (NameIndex._neighbors)
+            if word not in index.postings or _deletion_keys(word) & _deletion_keys(stored) \
+                    or nm.sound_alike_key(stored) == nm.sound_alike_key(word) != "":
                 out.setdefault(word, set()).add(stored)
     return out
 
