@@ -384,8 +384,11 @@ class NameIndex:
                                ) -> tuple[tuple[str, float], ...]:
         """`found` (a word's neighbors) and the list words that sound like it
         (names._sound_alike: Mayer / Meier, two edits apart in a word allowed one, so
-        sharing no deletion key)."""
-        sound = nm.sound_alike_key(token) if len(token) <= SOUND_ALIKE_LOOKUP_MAX else ""
+        sharing no deletion key), for a word the lists do not hold: a word they hold is
+        most likely spelled as meant, and its sound-alikes (James / Jones) made 7 % more
+        names scored, 16 % fewer names a second, and new alarms (benchmarks.names)."""
+        sound = nm.sound_alike_key(token) if len(token) <= SOUND_ALIKE_LOOKUP_MAX and token not in self.postings \
+            else ""
         if not sound:
             return found
         have = dict(found)
@@ -405,7 +408,7 @@ class NameIndex:
             table: dict[str, list[str]] = defaultdict(list)
             for tok in sorted(self.postings):
                 key = nm.sound_alike_key(tok)
-                if key:
+                if key and len(self.postings[tok]) <= self._common:
                     table[key].append(tok)
             self._by_sound_alike = {k: tuple(v) for k, v in table.items()}
         return self._by_sound_alike
