@@ -323,10 +323,10 @@ class NameIndex:
             ids = self.postings.get(tok)
             return self._info(min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
                               nm.INITIAL_SIMILARITY * self._max_weight, ())
-        neighbors = self._neighbors(tok)
         if script is None:
-            neighbors = self._sound_alike_neighbors(tok, neighbors)
+            neighbors = self._latin_neighbors(tok)
         else:
+            neighbors = self._neighbors(tok)
             # (scored as features.compare scores a word of another script, which may be
             # more than its spelling says: the bound must stay an upper bound)
             similarity = _script_similarity(script)
@@ -380,13 +380,15 @@ class NameIndex:
                             found[cand] = s
         return tuple(found.items())
 
-    def _sound_alike_neighbors(self, token: str, found: tuple[tuple[str, float], ...]
-                               ) -> tuple[tuple[str, float], ...]:
-        """`found` (a word's neighbors) and the list words that sound like it
-        (names._sound_alike: Mayer / Meier, two edits apart in a word allowed one, so
-        sharing no deletion key), for a word the lists do not hold: a word they hold is
-        most likely spelled as meant, and its sound-alikes (James / Jones) made 7 % more
-        names scored, 16 % fewer names a second, and new alarms (benchmarks.names)."""
+    def _latin_neighbors(self, token: str) -> tuple[tuple[str, float], ...]:
+        """The neighbors of a word of a name in Latin letters, as the search walks them
+        (_token_info) and a delta re-screen's reach takes them (party_keys): its
+        _neighbors and the list words that sound like it (names._sound_alike: Mayer /
+        Meier, two edits apart in a word allowed one, so sharing no deletion key), for a
+        word the lists do not hold: a word they hold is most likely spelled as meant, and
+        its sound-alikes (James / Jones) made 7 % more names scored, 16 % fewer names a
+        second, and new alarms (benchmarks.names)."""
+        found = self._neighbors(token)
         sound = nm.sound_alike_key(token) if len(token) <= SOUND_ALIKE_LOOKUP_MAX and token not in self.postings \
             else ""
         if not sound:

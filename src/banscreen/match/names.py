@@ -89,7 +89,7 @@ class NormalizedName:
     def describe(self) -> str:
         legal = f" [{' '.join(self.legal)}]" if self.legal else ""
         # (how a name in Chinese characters was read: pinyin, Cantonese or Korean)
-        reading = f" (Chinese characters read in {self.reading.replace('korean', 'Korean').replace('cantonese', 'Cantonese')})" \
+        reading = f" (Chinese characters read in {translit.READING_NAMES.get(self.reading, self.reading)})" \
             if self.reading and has_han(self.original) else ""
         return self.text + legal + reading
 

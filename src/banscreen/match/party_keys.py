@@ -153,7 +153,7 @@ class ChangeReach:
         walks_rare = bool(info.rare)
         common_weight = sum(info.common_weights)
         if len(word) >= 2:
-            neighbors = dict(index._sound_alike_neighbors(word, index._neighbors(word)))  # (as _token_info)
+            neighbors = dict(index._latin_neighbors(word))
         else:
             neighbors = {word: 1.0} if word in index.postings else {}
         for listed in self._unlisted:  # words of names no longer listed are not the index's

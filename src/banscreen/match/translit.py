@@ -585,6 +585,8 @@ def cantonese_spellings(jyutping: str) -> frozenset[str]:
 PINYIN_SPLIT = "pinyin"  # the reading of a Chinese name one pinyin syllable a word
 SYLLABLE_READINGS = {KOREAN_SPLIT: korean_spellings, CANTONESE_SPLIT: cantonese_spellings,
                      PINYIN_SPLIT: pinyin_readings}
+# How an explanation names each reading (NormalizedName.describe).
+READING_NAMES = {KOREAN_SPLIT: "Korean", CANTONESE_SPLIT: "Cantonese", PINYIN_SPLIT: "pinyin"}
 
 
 @lru_cache(maxsize=100_000)
