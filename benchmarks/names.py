@@ -34,7 +34,8 @@ from banscreen.match import names as nm
 from banscreen.reference.countries import to_iso2
 from banscreen.match.index import NameIndex
 from banscreen.screen import DEFAULT_MIN_SCORE, build_index, settle_heap
-from benchmarks.common import OUT, Query, Timer, bundled_store, load_dev_set, rss_mib
+from benchmarks import baseline
+from benchmarks.common import OUT, REPO, Query, Timer, bundled_store, load_dev_set, rss_mib
 from benchmarks.make_names import generate
 
 THRESHOLDS = [round(0.5 + 0.02 * i, 2) for i in range(26)]
@@ -240,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="at most 100k queries; smaller baseline samples")
     ap.add_argument("--no-peer", action="store_true", help="skip nomenklatura")
     ap.add_argument("--peer-sample", type=int, default=None, help="dev-set queries given to nomenklatura")
+    ap.add_argument("--baseline", metavar="REV", default=None,
+                    help="also time git revision REV's matcher on the same queries (benchmarks/baseline.py)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
@@ -283,9 +286,13 @@ def main(argv: list[str] | None = None) -> None:
         names = generated[:size]
         one = throughput(index, names, 1)
         many = throughput(index, names, cores) if cores > 1 else one
-        report["throughput"].append({"queries": size, "names_per_second_1_process": round(one),
-                                     f"names_per_second_{cores}_processes": round(many),
-                                     f"seconds_{cores}_processes": round(size / many, 1)})
+        row = {"queries": size, "names_per_second_1_process": round(one),
+               f"names_per_second_{cores}_processes": round(many), f"seconds_{cores}_processes": round(size / many, 1)}
+        if args.baseline:
+            counts = sorted({1, cores})
+            row["baseline"] = baseline.measure(args.baseline, REPO, names, counts)
+            row["current_in_child"] = baseline.measure_tree(REPO, names, counts)
+        report["throughput"].append(row)
 
     brute = BruteForce(index)
     brute_sample = dev if not args.quick else dev[:3000]
@@ -325,6 +332,10 @@ def main(argv: list[str] | None = None) -> None:
     plot(curves, OUT / "names-pr.png")
     (OUT / "names.json").write_text(json.dumps(report, indent=2))
     print_table(report, cores)
+
+
+def args_rev(base: dict) -> str:
+    return base.get("rev", "") if base else ""
 
 
 def print_table(r: dict, cores: int) -> None:
@@ -368,6 +379,16 @@ def print_table(r: dict, cores: int) -> None:
         t.add_row(f"throughput {row['queries']:,} queries, {cores} processes", f"{many:,}",
                   f"target >= 17,000; brute force {bf['names_per_second']:,.0f}",
                   f"{many / 17000:.2f}x target, {many / bf['names_per_second']:.1f}x brute")
+        base, current = row.get("baseline"), row.get("current_in_child")
+        for side in (base, current):
+            if side and "error" in side:
+                t.add_row(f"  baseline {args_rev(base)}", "", f"not measured: {side['error']}", "")
+        if base and current and "error" not in base and "error" not in current:
+            for count, rate in sorted(base["names_per_second"].items()):
+                ours = current["names_per_second"][count]
+                t.add_row(f"  same queries, {count} process{'es' if count > 1 else ''}, fresh processes: "
+                          f"this tree vs {base['rev']}", f"{ours:,}", f"{rate:,} ({base['commit'][:7]})",
+                          f"{ours / rate:.2f}x")
     lat = r["latency"]
     t.add_row("latency p50 / p99 (ms)", f"{lat['p50_ms']} / {lat['p99_ms']}", "target p99 <= 2", "")
     ix = r["index"]
