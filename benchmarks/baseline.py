@@ -8,7 +8,9 @@ today's. So "speed must not regress" is judged here by running the older code on
 machine, now: `git archive REV` is unpacked into a temporary directory, and a child
 Python with that tree first on its path builds that revision's index from its own
 bundled lists and screens the very queries the current code screened, from cold memos,
-in 1 and in N forked processes.
+in 1 or in N forked processes: a child for each count, as a run that follows another in
+one process inherits the memos it filled (the fault that once inflated this
+benchmark's 2-process figures). The current tree is measured the same way.
 
 The child is this file run as a script, so it imports nothing of the current tree: only
 `banscreen.screen.build_index` and `benchmarks.common.bundled_store` of the revision
@@ -52,16 +54,18 @@ def measure_tree(tree: Path, names: list[str], processes: list[int]) -> dict:
     `names` in a child process, for each process count: {"names", "names_per_second"},
     or {"error"}. The current tree is measured this way too, so that both sides of a
     ratio start alike: a fresh process, a fresh index, cold memos."""
+    rates = {}
     with tempfile.TemporaryDirectory(prefix="banscreen-queries-") as tmp:
         queries = Path(tmp) / "queries.pickle"
         queries.write_bytes(pickle.dumps(names))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree / "src"), str(tree)])}
-        run = subprocess.run([sys.executable, __file__, str(queries), *map(str, processes)],
-                             cwd=tree, env=env, capture_output=True, text=True, check=False)
-    if run.returncode != 0:
-        return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
-    rates = json.loads(run.stdout.strip().splitlines()[-1])
-    return {"names": len(names), "names_per_second": {int(k): v for k, v in rates.items()}}
+        for count in processes:  # (a child each: one run's memos must not warm the next)
+            run = subprocess.run([sys.executable, __file__, str(queries), str(count)],
+                                 cwd=tree, env=env, capture_output=True, text=True, check=False)
+            if run.returncode != 0:
+                return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
+            rates[count] = json.loads(run.stdout.strip().splitlines()[-1])
+    return {"names": len(names), "names_per_second": rates}
 
 
 # --- the child: runs with the revision's tree first on sys.path --------------------------------
@@ -90,7 +94,8 @@ def _cold(index) -> None:
                 value.cache_clear()
 
 
-def _child(queries: Path, processes: list[int]) -> None:
+def _child(queries: Path, processes: int) -> None:
+    """Print the names a second `processes` forked processes screen `queries` at."""
     import datetime as dt
     import gc
     import multiprocessing
@@ -106,22 +111,19 @@ def _child(queries: Path, processes: list[int]) -> None:
     store = bundled_store()
     _INDEX = build_index(store, store.select(dt.date.today()).versions, cache=False)
     names = pickle.loads(queries.read_bytes())
+    _cold(_INDEX)  # (building the index may have filled memos)
     gc.collect()
     gc.freeze()  # as the current benchmark's settle_heap
-    rates = {}
-    for count in processes:
-        _cold(_INDEX)
-        start = time.perf_counter()
-        if count == 1:
-            _screen(names)
-        else:
-            chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
-            with multiprocessing.get_context("fork").Pool(count) as pool:
-                sum(pool.imap_unordered(_screen, chunks))
-        rates[count] = round(len(names) / (time.perf_counter() - start))
-    print(json.dumps(rates))
+    start = time.perf_counter()
+    if processes == 1:
+        _screen(names)
+    else:
+        chunks = [names[i:i + CHUNK] for i in range(0, len(names), CHUNK)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            sum(pool.imap_unordered(_screen, chunks))
+    print(json.dumps(round(len(names) / (time.perf_counter() - start))))
 
 
 if __name__ == "__main__":
     sys.path.pop(0)  # (this file's folder: the revision's modules, not the current tree's, are wanted)
-    _child(Path(sys.argv[1]), [int(a) for a in sys.argv[2:]])
+    _child(Path(sys.argv[1]), int(sys.argv[2]))
