@@ -325,3 +325,19 @@ def test_a_changed_name_reaches_its_sound_alikes(tmp_path, base_home):
     reach = party_keys.ChangeReach(stored, [changed], [], cutoff=MIN_SCORE - PRUNE_MARGIN)
     assert "kaream" in reach.reach_words
     assert "smith" not in reach.reach_words
+
+
+def test_a_changed_name_reaches_a_party_with_an_extra_middle_name(tmp_path, base_home):
+    """Search finds "Hassan Zebulon Khalil" for KHALIL, Hassan (features.fewer_names,
+    kept by NameIndex._bounds whatever the token bound): a delta re-screen must reach a
+    party so named when that entry changes; the token bound alone does not."""
+    from banscreen.model import ListEntry
+
+    store = _store(tmp_path, base_home)
+    screener, _ = open_screener(store, ScreenOptions(as_of=OLD_DAY))
+    index = screener.index
+    changed = ListEntry("test", "SDN", "t1", "person", "KHALIL, Hassan")
+    stored = party_keys.StoredWords(index, ["hassan", "zebulon", "khalil", "smith"])
+    reach = party_keys.ChangeReach(stored, [changed], [], cutoff=MIN_SCORE - PRUNE_MARGIN)
+    assert reach.reaches(["hassan", "zebulon", "khalil"])
+    assert not reach.reaches(["zebulon", "smith"])

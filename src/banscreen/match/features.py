@@ -410,6 +410,8 @@ def acronym_feature(query: NormalizedName, candidate: NormalizedName) -> Feature
 # surnames. Only when the names found carry enough weight to identify someone.
 FEWER_NAMES_SCORE = 0.8
 FEWER_NAMES_WEIGHT = 10.0
+# ... each found at this similarity or more (NameIndex._bounds keeps the names that may be)
+FEWER_NAMES_SIMILARITY = 0.85
 # What each name found only as a variant (a nickname, a typo: similarity 0.85-1) costs,
 # times the distance of its similarity from 1: one such name keeps the pair above the
 # default threshold (Bob Kasten / Robert W. Kasten Jr.), two seldom do.
@@ -430,7 +432,7 @@ def fewer_names_feature(query: NormalizedName, candidate: NormalizedName, weight
     # (between a name transcribed into syllables and another script, the same sound is
     # the best two spellings can agree: it counts as the same)
     best = translit.SAME_KEY_SIMILARITY if transcribed else 1.0
-    pairs = [(i, j, min(1.0, s / best)) for i, j, s in pairs if s >= 0.85]
+    pairs = [(i, j, min(1.0, s / best)) for i, j, s in pairs if s >= FEWER_NAMES_SIMILARITY]
     if len(pairs) < len(short.tokens):
         return Feature("fewer_names", 0.0, "not every name of the shorter side is in the longer")
     if sum(weight(short.tokens[i]) for i, _, _ in pairs) < FEWER_NAMES_WEIGHT:

@@ -194,6 +194,7 @@ class TokenInfo(NamedTuple):
     joined: tuple[int, ...]  # names it matches as their words run together
     rare: list[tuple[float, np.ndarray]]  # the lookups of list words rare enough to walk
     common_weights: list[float]  # the weights of the others (not walked when a rare one is)
+    common: list[tuple[float, np.ndarray]]  # ... with each one's members (NameIndex._members)
 
 
 class WordWeights(dict):
@@ -293,13 +294,15 @@ class NameIndex:
         self._by_sound_alike: dict[str, tuple[str, ...]] | None = None
         # a list word's postings as an array, made once (many query words reach it)
         self._postings_array = lru_cache(maxsize=100_000)(lambda tok: _array(self.postings[tok]))
+        self._members = lru_cache(maxsize=1_000)(self._members_uncached)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for per_process in ("_neighbors", "_token_info", "_postings_array", "_weigh", "_local",
+        for per_process in ("_neighbors", "_token_info", "_postings_array", "_members", "_weigh", "_local",
                             "_sound_neighbors", "_sounds", "_by_sound_alike"):  # rebuilt on load
             del state[per_process]
-        state.pop("_np_arrays", None)
+        for derived in ("_np_arrays", "_person_word_counts", "_person_word_array"):
+            state.pop(derived, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -322,7 +325,7 @@ class NameIndex:
         if len(tok) < 2:  # a letter: exact postings; as an initial it may match any word
             ids = self.postings.get(tok)
             return self._info(min(own, self._min_weight), [(own, self._postings_array(tok))] if ids else [],
-                              nm.INITIAL_SIMILARITY * self._max_weight, ())
+                              nm.INITIAL_SIMILARITY * self._max_weight, (), [tok] if ids else [])
         if script is None:
             neighbors = self._latin_neighbors(tok)
         else:
@@ -340,14 +343,23 @@ class NameIndex:
         lightest = min([own, *(self.weight(c) for c, _ in neighbors)])
         lookups = [(s * self.weight(c), self._postings_array(c)) for c, s in neighbors]
         joined = _held(self.joined_postings.get(tok, ())) if len(tok) >= MIN_JOINED_KEY else ()
-        return self._info(lightest, lookups, 0.0, joined)  # query "alqaida" ~ list "al qaida"
+        return self._info(lightest, lookups, 0.0, joined,  # query "alqaida" ~ list "al qaida"
+                          [c for c, _ in neighbors])
 
     def _info(self, lightest: float, lookups: list[tuple[float, np.ndarray]], slack: float,
-              joined: tuple[int, ...]) -> TokenInfo:
-        """A word's TokenInfo, its lookups parted into rare and common once (a query
-        meets the same words again and again)."""
+              joined: tuple[int, ...], words: list[str]) -> TokenInfo:
+        """A word's TokenInfo, its lookups (of the list `words`) parted into rare and
+        common once (a query meets the same words again and again)."""
+        common = [(w, self._members(word)) for (w, ids), word in zip(lookups, words) if len(ids) > self._common]
         return TokenInfo(lightest, lookups, slack, joined, [lk for lk in lookups if len(lk[1]) <= self._common],
-                         [w for w, ids in lookups if len(ids) > self._common])
+                         [w for w, _ in common], common)
+
+    def _members_uncached(self, word: str) -> np.ndarray:
+        """Which names hold the list word `word`: a mask as long as the index (for the
+        few common words, which are probed rather than walked: _bounds)."""
+        mask = np.zeros(len(self.names), dtype=bool)
+        mask[self.postings[word]] = True
+        return mask
 
     def _neighbors_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
         """List tokens similar to `token`, with their similarity."""
@@ -472,6 +484,7 @@ class NameIndex:
         lookups: list[tuple[float, np.ndarray]] = []
         rare: list[tuple[float, np.ndarray]] = []
         common_weights: list[float] = []
+        common: list[tuple[float, np.ndarray]] = []
         joined: set[int] = set()
         q_weight = 0.0
         slack = 0.0  # what the query may share with any name beyond `acc`
@@ -483,19 +496,23 @@ class NameIndex:
             lookups += info.lookups
             rare += info.rare
             common_weights += info.common_weights
+            common += info.common
             if info.joined:
                 joined.update(info.joined)
         for seq in (query.tokens, query.folded):  # query "al qaida" ~ list "alqaida"
             for key in _runs(seq):
                 joined.update(self.postings.get(key, ()))
+        probed: list[tuple[float, np.ndarray]] = []
         if rare and common_weights:
-            # common words are not walked: any name may share them
+            # common words are not walked: any name may share them (its bound), and a
+            # name the walk reaches is probed for them (a tighter bound it must pass too)
             slack += sum(common_weights)
-            lookups = rare
+            lookups, probed = rare, common
         out: dict[int, tuple[float, float]] = {}
         within: dict[int, tuple[float, float]] = {}
         if lookups:
-            self._bounds(lookups, q_weight, slack, cutoff, len(query.tokens), out, within)
+            self._bounds(lookups, q_weight, slack, cutoff, len(query.tokens), out, within, probed,
+                         fewer=not query.legal)
         # The joined-words feature can reach its own maximum. (Sorted: a set of ints built
         # from postings iterates in an order that differs from run to run, and the order
         # names enter the pool breaks ties in the ranking.)
@@ -525,16 +542,31 @@ class NameIndex:
 
     def _bounds(self, lookups: list[tuple[float, np.ndarray]], q_weight: float, slack: float, cutoff: float,
                 query_tokens: int, out: dict[int, tuple[float, float]],
-                within: dict[int, tuple[float, float]]) -> None:
+                within: dict[int, tuple[float, float]], probed: list[tuple[float, np.ndarray]] = (),
+                fewer: bool = True) -> None:
         """The names the walked postings reach, with what each shares with the query (the
         weights of the postings that hold it, summed in walk order), into `out` when
         their bound reaches `cutoff`, else into `within` when they may lie whole inside
-        the query. Vectorized (numpy) past SMALL_WALK postings: the walk is the
+        the query. `fewer`: look for persons' names with fewer or more names than the
+        query (not for a query with a legal form: a company). `probed`: the common
+        words' lookups, not walked, their weights in
+        `slack`: a name must also reach `cutoff` with only those of them it holds (a
+        bound as tight as walking them would give, with the walk's work on names the
+        rare words reach). Vectorized (numpy) past SMALL_WALK postings: the walk is the
         search's inner loop; names keep the order in which the walk first met them, and
         every sum is taken in the order a loop over the postings would take it, so the
         floats are the same either way."""
         sizes = [len(ids) for _, ids in lookups]
         inside_needed = cutoff / ft.CONTAINED_MAX if query_tokens > 1 else math.inf
+        # (the slack without the probed words: what any name may still add)
+        free = slack - sum(w for w, _ in probed) if probed else slack
+        # A listed person with fewer names than the query, all of them in it, or with
+        # more, all the query's in it (features.fewer_names_feature): the token bound
+        # does not cover that feature (an extra middle name weighs on the query's side),
+        # so such a name is kept when what it shares could be every name of the shorter
+        # side at the feature's similarity.
+        fewer = fewer and cutoff <= ft.FEWER_NAMES_SCORE
+        fewer_needed = ft.FEWER_NAMES_SIMILARITY * q_weight
         if sum(sizes) <= SMALL_WALK:
             # A short walk: plain Python is quicker than numpy's set-up, with the same
             # float operations in the same order as the arrays below.
@@ -543,11 +575,17 @@ class NameIndex:
                 for n_idx in ids.tolist():
                     acc[n_idx] += w
             name_weight, can_be_inside = self.name_weight, self.can_be_inside
+            person_words = self._person_words()
             for n_idx, sh in acc.items():
                 w = name_weight[n_idx]
                 denominator = q_weight + w
                 b = 2 * (sh + slack) / denominator
-                if b >= cutoff:
+                reach = sh + free + sum(pw for pw, held in probed if held[n_idx]) if probed else sh + slack
+                words = person_words[n_idx]
+                if b >= cutoff and (not words or 2 * reach / denominator >= cutoff) or fewer and words > 1 and (
+                        reach >= fewer_needed if words > query_tokens > 1 else
+                        words < query_tokens and w >= ft.FEWER_NAMES_WEIGHT
+                        and reach >= ft.FEWER_NAMES_SIMILARITY * w):
                     out[n_idx] = (2 * sh / denominator, b if b < 1.0 else 1.0)
                 elif can_be_inside[n_idx] and sh >= CONTAINED_SHARED * w and sh + slack >= inside_needed * w:
                     within[n_idx] = _inside_bounds(sh, slack, w)
@@ -570,7 +608,13 @@ class NameIndex:
         nw = nw_all[names]
         denominator = q_weight + nw
         bound = 2 * (shared + slack) / denominator
-        passes = bound >= cutoff
+        reach = shared + free + sum(w * members[names] for w, members in probed) if probed else shared + slack
+        words = self._person_words_array()[names]
+        passes = (bound >= cutoff) & ((words == 0) | (2 * reach / denominator >= cutoff))
+        if fewer:
+            passes |= (words > 1) & (((words > query_tokens) & (query_tokens > 1) & (reach >= fewer_needed))
+                                     | ((words < query_tokens) & (nw >= ft.FEWER_NAMES_WEIGHT)
+                                        & (reach >= ft.FEWER_NAMES_SIMILARITY * nw)))
         estimate = 2 * shared / denominator
         for n_idx, est, b in zip(names[passes].tolist(), estimate[passes].tolist(), bound[passes].tolist()):
             # the estimate is left uncapped: among names sharing everything with the
@@ -585,6 +629,21 @@ class NameIndex:
                 & inside_all[names]
         for n_idx, sh, w in zip(names[maybe].tolist(), shared[maybe].tolist(), nw[maybe].tolist()):
             within[n_idx] = _inside_bounds(sh, slack, w)
+
+    def _person_words(self) -> list[int]:
+        """Per name: its number of words if it names a person, else 0; made once per
+        process (_bounds: the fewer-names admission)."""
+        words = self.__dict__.get("_person_word_counts")
+        if words is None:
+            words = self._person_word_counts = [
+                len(item.norm.tokens) if self.entries[item.entry].kind == "person" else 0 for item in self.names]
+        return words
+
+    def _person_words_array(self) -> np.ndarray:
+        words = self.__dict__.get("_person_word_array")
+        if words is None:
+            words = self._person_word_array = np.asarray(self._person_words(), dtype=np.int64)
+        return words
 
     def _walk_scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's two arrays as long as the index (sums, first places) for `_bounds`:

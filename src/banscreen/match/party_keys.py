@@ -94,6 +94,7 @@ class _Form:
     weight: float  # NameIndex.name_weight
     can_be_inside: bool  # NameIndex.can_be_inside
     cutoff: float  # the bound a party must reach (lower for names no longer in the index)
+    person_words: int = 0  # its number of words for a person's name (NameIndex._person_words)
 
 
 class ChangeReach:
@@ -132,7 +133,8 @@ class ChangeReach:
     def _add(self, form: nm.NormalizedName, entry: ListEntry, cutoff: float) -> None:
         number = len(self.forms)
         self.forms.append(_Form(sum(self.index.weight(t) for t in form.tokens),
-                                (len(form.tokens) > 1 or bool(form.legal)) and entry.kind != "person", cutoff))
+                                (len(form.tokens) > 1 or bool(form.legal)) and entry.kind != "person", cutoff,
+                                len(form.tokens) if entry.kind == "person" else 0))
         for token in dict.fromkeys(form.tokens):
             self.by_word.setdefault(token, []).append(number)
         self.whole_keys |= {storable(t) for t in form.tokens if len(t) >= MIN_JOINED_KEY}
@@ -190,10 +192,18 @@ class ChangeReach:
         return self._any_within(shared, slack, q_weight, len(words))
 
     def _any_within(self, shared: dict[int, float], slack: float, q_weight: float, n_words: int) -> bool:
-        """Whether any changed name's bound reaches its cutoff (NameIndex._candidates)."""
+        """Whether any changed name's bound reaches its cutoff (NameIndex._candidates), or
+        it is a person's name that may have fewer or more names than the party, all found
+        in the other (NameIndex._bounds: taken whatever the party's legal form)."""
         for f, sh in shared.items():
             form = self.forms[f]
             if 2 * (sh + slack) / (q_weight + form.weight) >= form.cutoff:
+                return True
+            words = form.person_words
+            if words > 1 and form.cutoff <= ft.FEWER_NAMES_SCORE and (
+                    sh + slack >= ft.FEWER_NAMES_SIMILARITY * q_weight if words > n_words > 1 else
+                    words < n_words and form.weight >= ft.FEWER_NAMES_WEIGHT
+                    and sh + slack >= ft.FEWER_NAMES_SIMILARITY * form.weight):
                 return True
             inside_needed = form.cutoff / ft.CONTAINED_MAX if n_words > 1 else math.inf
             if form.can_be_inside and sh >= CONTAINED_SHARED * form.weight \
