@@ -19,11 +19,13 @@ The child is this file run as a script, so it imports nothing of the current tre
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -45,7 +47,8 @@ def measure(rev: str, repo: Path, names: list[str], processes: list[int]) -> dic
         archive = subprocess.run(["git", "-C", str(repo), "archive", commit], capture_output=True, check=False)
         if archive.returncode != 0:
             return {"rev": rev, "error": archive.stderr.decode(errors="replace").strip()}
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tree, filter="data")
         return {"rev": rev, "commit": commit, **measure_tree(tree, names, processes)}
 
 
