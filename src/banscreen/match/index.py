@@ -547,12 +547,12 @@ class NameIndex:
         """The names the walked postings reach, with what each shares with the query (the
         weights of the postings that hold it, summed in walk order), into `out` when
         their bound reaches `cutoff`, else into `within` when they may lie whole inside
-        the query. `fewer`: look for persons' names with fewer or more names than the
-        query (not for a query with a legal form: a company). `probed`: the common
-        words' lookups, not walked, their weights in
-        `slack`: a name must also reach `cutoff` with only those of them it holds (a
-        bound as tight as walking them would give, with the walk's work on names the
-        rare words reach). Vectorized (numpy) past SMALL_WALK postings: the walk is the
+        the query. `probed`: the common words' lookups, not walked, their weights in
+        `slack`: a person's name must also reach `cutoff` with only those of them it
+        holds (as tight a bound as walking them would give, for the names the rare words
+        reach). `fewer`: also keep persons' names with fewer or more names than the
+        query (not for a query with a legal form: a company). Vectorized (numpy) past
+        SMALL_WALK postings: the walk is the
         search's inner loop; names keep the order in which the walk first met them, and
         every sum is taken in the order a loop over the postings would take it, so the
         floats are the same either way."""
@@ -576,16 +576,21 @@ class NameIndex:
                     acc[n_idx] += w
             name_weight, can_be_inside = self.name_weight, self.can_be_inside
             person_words = self._person_words()
+
+            def fewer_names(words: int, reach: float, w: float) -> bool:
+                """(as the arrays' `passes |= ...` below)"""
+                if words > query_tokens > 1:  # the query has fewer names
+                    return reach >= fewer_needed
+                return words < query_tokens and w >= ft.FEWER_NAMES_WEIGHT and reach >= ft.FEWER_NAMES_SIMILARITY * w
+
             for n_idx, sh in acc.items():
                 w = name_weight[n_idx]
                 denominator = q_weight + w
                 b = 2 * (sh + slack) / denominator
                 reach = sh + free + sum(pw for pw, held in probed if held[n_idx]) if probed else sh + slack
                 words = person_words[n_idx]
-                if b >= cutoff and (not words or 2 * reach / denominator >= cutoff) or fewer and words > 1 and (
-                        reach >= fewer_needed if words > query_tokens > 1 else
-                        words < query_tokens and w >= ft.FEWER_NAMES_WEIGHT
-                        and reach >= ft.FEWER_NAMES_SIMILARITY * w):
+                if b >= cutoff and (not words or 2 * reach / denominator >= cutoff) \
+                        or fewer and words > 1 and fewer_names(words, reach, w):
                     out[n_idx] = (2 * sh / denominator, b if b < 1.0 else 1.0)
                 elif can_be_inside[n_idx] and sh >= CONTAINED_SHARED * w and sh + slack >= inside_needed * w:
                     within[n_idx] = _inside_bounds(sh, slack, w)
