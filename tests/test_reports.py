@@ -176,3 +176,25 @@ def test_unreadable_rows_are_not_findings(party_run):
     from banscreen.report.findings import report_findings as findings_of
 
     assert findings_of(LoadIssue("x", 1, "bad")) == []
+
+
+def test_the_table_says_which_feature_set_the_score(tmp_path, bundled_store):
+    """The table's "Why" is the feature that set the score, named, and what lowered it:
+    an extra middle name is found as `fewer names`, a list name inside a longer name as
+    `contained` (it showed the token comparison, which scored lower, for every match)."""
+    from rich.console import Console
+
+    from banscreen.report.table import TableFormat
+
+    src = tmp_path / "p.csv"
+    src.write_text("name,country\nHassan Zebulon Khalil,\n"
+                   "JUNIPER EL VIEJO LUIS DISTRIBUIDORA S.A. DE C.V.,\nHuawei Technologies AG,\n",
+                   encoding="utf-8")
+    screener, _ = open_screener(bundled_store, ScreenOptions())
+    results = [screener.screen(item) for item in read_parties(src)]
+    out = io.StringIO()
+    TableFormat("parties", console=Console(file=out, width=1000)).write(results, out)  # (no cell wrapped)
+    text = out.getvalue()
+    assert "fewer names: every name of 'khalil hassan' is in 'hassan zebulon khalil'" in text
+    assert "contained: list name 'el viejo luis' found whole in the query" in text
+    assert "same normalized name 'huawei technologies' (legal form -0.03)" in text  # AG against CO., LTD.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from functools import singledispatch
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from banscreen.match.names import EXACT_SCORE
-from banscreen.model import (SEVERITY_LEVEL, AndroidResult, AssetResult, Finding, Level, LoadIssue, Outcome, PartyResult,
-                             ShipmentResult)
+from banscreen.model import (SEVERITY_LEVEL, AndroidResult, AssetResult, Feature, Finding, Level, LoadIssue, Outcome,
+                             PartyResult, ShipmentResult)
 from banscreen.report.interface import RunSummary
 from banscreen.report.records import destination_record, equipment_record, match_record, reason_record
 
@@ -66,13 +66,26 @@ def _android(r: AndroidResult) -> list[Finding]:
                             "severity": f.severity, "source": f.source}) for f in r.findings]
 
 
+def match_reason(features: Sequence[Feature]) -> str:
+    """A match's reason in a line, for a table cell or a finding's message: the feature
+    that set its score (the token comparison, or the one that scored higher: a name with
+    fewer names, a list name inside the query, an acronym, words run together, ...),
+    then the qualifiers that lowered it (the country aside: reports show it apart)."""
+    if not features:
+        return ""
+    best = max(features, key=lambda f: f.score)  # (the first of equals: tokens before the others)
+    why = best.detail if best.name in ("exact", "tokens") else f"{best.name.replace('_', ' ')}: {best.detail}"
+    lowered = [f"{f.name.replace('_', ' ')} {f.score:+.2f}" for f in features if f.score < 0 and f.name != "country"]
+    return why + (f" ({', '.join(lowered)})" if lowered else "")
+
+
 @report_findings.register
 def _party(r: PartyResult) -> list[Finding]:
     s = r.subject
     out = []
     for m in r.matches:
         e = m.entry
-        why = next((f.detail for f in m.explanation.features if f.name in ("exact", "tokens", "joined")), "")
+        why = match_reason(m.explanation.features)
         out.append(Finding(
             screen="parties", rule=f"parties/list/{e.list}", rule_name=list_name(e.list),
             severity=Level.ERROR if m.score >= EXACT_SCORE else Level.WARNING,

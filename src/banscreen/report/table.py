@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from banscreen.model import AndroidResult, AssetResult, LoadIssue, Outcome, PartyResult, ShipmentResult
+from banscreen.report.findings import match_reason
 from banscreen.report.interface import Formatter, RunSummary, vendor_summary
 
 RIGHT = {"justify": "right"}
@@ -39,7 +40,7 @@ def _party_rows(item: PartyResult) -> Iterable[tuple[str, ...]]:
     for m in item.matches:
         e = m.entry
         window = f"{e.start_date or '?'} .. {e.end_date or 'now'}"
-        why = next((f.detail for f in m.explanation.features if f.name in ("exact", "tokens")), "")
+        why = match_reason(m.explanation.features)
         if m.explanation.country != "unknown":
             why += f" | country {m.explanation.country}"
         listed = e.name if m.matched_name == e.name else f"{e.name}\n(as '{m.matched_name}')"
