@@ -334,10 +334,6 @@ def main(argv: list[str] | None = None) -> None:
     print_table(report, cores)
 
 
-def args_rev(base: dict) -> str:
-    return base.get("rev", "") if base else ""
-
-
 def print_table(r: dict, cores: int) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -380,9 +376,9 @@ def print_table(r: dict, cores: int) -> None:
                   f"target >= 17,000; brute force {bf['names_per_second']:,.0f}",
                   f"{many / 17000:.2f}x target, {many / bf['names_per_second']:.1f}x brute")
         base, current = row.get("baseline"), row.get("current_in_child")
-        for side in (base, current):
-            if side and "error" in side:
-                t.add_row(f"  baseline {args_rev(base)}", "", f"not measured: {side['error']}", "")
+        for label, side in (("revision " + (base or {}).get("rev", ""), base), ("this tree", current)):
+            if side and "error" in side:  # (each side names its own failure)
+                t.add_row(f"  same queries: {label}", "", f"not measured: {side['error']}", "")
         if base and current and "error" not in base and "error" not in current:
             for count, rate in sorted(base["names_per_second"].items()):
                 ours = current["names_per_second"][count]

@@ -145,6 +145,20 @@ def acronym_lookup_word(query: nm.NormalizedName) -> str:
     return ""
 
 
+def may_have_fewer_names(words, query_words: int, shared, name_weight, query_weight: float):
+    """Whether a person's name of `words` words (0: not a person) may hold every name of
+    a query of `query_words`, or the query every name of it, at the similarity
+    features.fewer_names_feature asks (`shared`: what the two may share at most, with
+    the shorter side's weight at stake, and the list name weighing enough): that feature
+    is not covered by the token bound. With `&` and `|`, for one name or for arrays of
+    them (NameIndex._bounds, the delta re-screen's reach)."""
+    query_has_fewer = (words > query_words) & (query_words > 1) \
+        & (shared >= ft.FEWER_NAMES_SIMILARITY * query_weight)
+    name_has_fewer = (words < query_words) & (name_weight >= ft.FEWER_NAMES_WEIGHT) \
+        & (shared >= ft.FEWER_NAMES_SIMILARITY * name_weight)
+    return (words > 1) & (query_has_fewer | name_has_fewer)
+
+
 def _one_word_company(query: nm.NormalizedName) -> bool:
     """A name of one word that ends with a legal form ("Brown LLC"; not "PAO, Liang", a
     surname read as the Russian PAO)."""
@@ -274,6 +288,9 @@ class NameIndex:
         self.name_weight = [sum(self.weight(t) for t in item.norm.tokens) for item in self.names]
         self.can_be_inside = [(len(item.norm.tokens) > 1 or bool(item.norm.legal))
                               and self.entries[item.entry].kind != "person" for item in self.names]
+        # a person's name's number of words, 0 for others (_bounds: may_have_fewer_names)
+        self.person_words = [len(item.norm.tokens) if self.entries[item.entry].kind == "person" else 0
+                             for item in self.names]
         self._min_weight = weights._min_weight if weights is not None else min(self.weights.values(), default=1.0)
 
         deletes = _CompactPostings()
@@ -301,8 +318,7 @@ class NameIndex:
         for per_process in ("_neighbors", "_token_info", "_postings_array", "_members", "_weigh", "_local",
                             "_sound_neighbors", "_sounds", "_by_sound_alike"):  # rebuilt on load
             del state[per_process]
-        for derived in ("_np_arrays", "_person_word_counts", "_person_word_array"):
-            state.pop(derived, None)
+        state.pop("_np_arrays", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -566,7 +582,6 @@ class NameIndex:
         # so such a name is kept when what it shares could be every name of the shorter
         # side at the feature's similarity.
         fewer = fewer and cutoff <= ft.FEWER_NAMES_SCORE
-        fewer_needed = ft.FEWER_NAMES_SIMILARITY * q_weight
         if sum(sizes) <= SMALL_WALK:
             # A short walk: plain Python is quicker than numpy's set-up, with the same
             # float operations in the same order as the arrays below.
@@ -574,15 +589,7 @@ class NameIndex:
             for w, ids in lookups:
                 for n_idx in ids.tolist():
                     acc[n_idx] += w
-            name_weight, can_be_inside = self.name_weight, self.can_be_inside
-            person_words = self._person_words()
-
-            def fewer_names(words: int, reach: float, w: float) -> bool:
-                """(as the arrays' `passes |= ...` below)"""
-                if words > query_tokens > 1:  # the query has fewer names
-                    return reach >= fewer_needed
-                return words < query_tokens and w >= ft.FEWER_NAMES_WEIGHT and reach >= ft.FEWER_NAMES_SIMILARITY * w
-
+            name_weight, can_be_inside, person_words = self.name_weight, self.can_be_inside, self.person_words
             for n_idx, sh in acc.items():
                 w = name_weight[n_idx]
                 denominator = q_weight + w
@@ -590,7 +597,7 @@ class NameIndex:
                 reach = sh + free + sum(pw for pw, held in probed if held[n_idx]) if probed else sh + slack
                 words = person_words[n_idx]
                 if b >= cutoff and (not words or 2 * reach / denominator >= cutoff) \
-                        or fewer and words > 1 and fewer_names(words, reach, w):
+                        or fewer and may_have_fewer_names(words, query_tokens, reach, w, q_weight):
                     out[n_idx] = (2 * sh / denominator, b if b < 1.0 else 1.0)
                 elif can_be_inside[n_idx] and sh >= CONTAINED_SHARED * w and sh + slack >= inside_needed * w:
                     within[n_idx] = _inside_bounds(sh, slack, w)
@@ -609,17 +616,15 @@ class NameIndex:
         shared = sums[names]
         sums[names] = 0.0
         first[names] = _NEVER
-        nw_all, inside_all = self._arrays()
+        nw_all, inside_all, words_all = self._arrays()
         nw = nw_all[names]
         denominator = q_weight + nw
         bound = 2 * (shared + slack) / denominator
         reach = shared + free + sum(w * members[names] for w, members in probed) if probed else shared + slack
-        words = self._person_words_array()[names]
+        words = words_all[names]
         passes = (bound >= cutoff) & ((words == 0) | (2 * reach / denominator >= cutoff))
         if fewer:
-            passes |= (words > 1) & (((words > query_tokens) & (query_tokens > 1) & (reach >= fewer_needed))
-                                     | ((words < query_tokens) & (nw >= ft.FEWER_NAMES_WEIGHT)
-                                        & (reach >= ft.FEWER_NAMES_SIMILARITY * nw)))
+            passes |= may_have_fewer_names(words, query_tokens, reach, nw, q_weight)
         estimate = 2 * shared / denominator
         for n_idx, est, b in zip(names[passes].tolist(), estimate[passes].tolist(), bound[passes].tolist()):
             # the estimate is left uncapped: among names sharing everything with the
@@ -635,21 +640,6 @@ class NameIndex:
         for n_idx, sh, w in zip(names[maybe].tolist(), shared[maybe].tolist(), nw[maybe].tolist()):
             within[n_idx] = _inside_bounds(sh, slack, w)
 
-    def _person_words(self) -> list[int]:
-        """Per name: its number of words if it names a person, else 0; made once per
-        process (_bounds: the fewer-names admission)."""
-        words = self.__dict__.get("_person_word_counts")
-        if words is None:
-            words = self._person_word_counts = [
-                len(item.norm.tokens) if self.entries[item.entry].kind == "person" else 0 for item in self.names]
-        return words
-
-    def _person_words_array(self) -> np.ndarray:
-        words = self.__dict__.get("_person_word_array")
-        if words is None:
-            words = self._person_word_array = np.asarray(self._person_words(), dtype=np.int64)
-        return words
-
     def _walk_scratch(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's two arrays as long as the index (sums, first places) for `_bounds`:
         per thread, as a server or a Dask worker may search one index from several."""
@@ -658,12 +648,14 @@ class NameIndex:
             scratch = self._local.walk = (np.zeros(len(self.names)), np.full(len(self.names), _NEVER, dtype=np.int64))
         return scratch
 
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """`name_weight` and `can_be_inside` as arrays, made once per process."""
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`name_weight`, `can_be_inside` and `person_words` as arrays, made once per
+        process."""
         arrays = self.__dict__.get("_np_arrays")
         if arrays is None:
             arrays = self._np_arrays = (np.asarray(self.name_weight, dtype=np.float64),
-                                        np.asarray(self.can_be_inside, dtype=bool))
+                                        np.asarray(self.can_be_inside, dtype=bool),
+                                        np.asarray(self.person_words, dtype=np.int64))
         return arrays
 
     def search(

@@ -22,7 +22,8 @@ from typing import Iterable, Sequence
 
 from banscreen.match import names as nm
 from banscreen.match import features as ft
-from banscreen.match.index import CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs, acronym_lookup_word
+from banscreen.match.index import (CONTAINED_SHARED, MIN_JOINED_KEY, NameIndex, _deletes, _runs, acronym_lookup_word,
+                                   may_have_fewer_names)
 from banscreen.model import ListEntry
 
 WORD, WHOLE = 0, 1  # a word the search walks from; a key matched only whole (words run together)
@@ -94,7 +95,7 @@ class _Form:
     weight: float  # NameIndex.name_weight
     can_be_inside: bool  # NameIndex.can_be_inside
     cutoff: float  # the bound a party must reach (lower for names no longer in the index)
-    person_words: int = 0  # its number of words for a person's name (NameIndex._person_words)
+    person_words: int = 0  # its number of words for a person's name (NameIndex.person_words)
 
 
 class ChangeReach:
@@ -199,11 +200,8 @@ class ChangeReach:
             form = self.forms[f]
             if 2 * (sh + slack) / (q_weight + form.weight) >= form.cutoff:
                 return True
-            words = form.person_words
-            if words > 1 and form.cutoff <= ft.FEWER_NAMES_SCORE and (
-                    sh + slack >= ft.FEWER_NAMES_SIMILARITY * q_weight if words > n_words > 1 else
-                    words < n_words and form.weight >= ft.FEWER_NAMES_WEIGHT
-                    and sh + slack >= ft.FEWER_NAMES_SIMILARITY * form.weight):
+            if form.cutoff <= ft.FEWER_NAMES_SCORE \
+                    and may_have_fewer_names(form.person_words, n_words, sh + slack, form.weight, q_weight):
                 return True
             inside_needed = form.cutoff / ft.CONTAINED_MAX if n_words > 1 else math.inf
             if form.can_be_inside and sh >= CONTAINED_SHARED * form.weight \
